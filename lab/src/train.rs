@@ -1,0 +1,234 @@
+//! The training loop: mini-batch SGD with a per-epoch history and divergence detection.
+//!
+//! A run that produces a NaN or infinite loss is a *result*: the loop stops and records the
+//! epoch and step where it happened in [`History::diverged`].
+
+use std::time::Instant;
+
+use ndarray::{Array2, ArrayView2, Axis};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::data::Dataset;
+use crate::layer::Mlp;
+use crate::loss::{softmax, softmax_cross_entropy};
+use crate::metrics::accuracy;
+use crate::optim::Sgd;
+use crate::rng::{derive_seed, rng, rng_stream};
+
+/// How to train.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// Seeds the batch order and the dropout masks (the weights are drawn by the caller).
+    pub seed: u64,
+    /// Record the loss of every mini-batch in [`History::step_losses`].
+    pub record_steps: bool,
+}
+
+impl TrainConfig {
+    pub fn new(epochs: usize, batch_size: usize, seed: u64) -> Self {
+        TrainConfig {
+            epochs,
+            batch_size,
+            seed,
+            record_steps: false,
+        }
+    }
+}
+
+/// One epoch's numbers. Losses are mean cross-entropy; `val_*` are NaN without validation data.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct EpochRecord {
+    pub epoch: usize,
+    /// Mean of the mini-batch losses over the epoch (as Keras reports it).
+    pub train_loss: f64,
+    pub train_accuracy: f64,
+    pub val_loss: f64,
+    pub val_accuracy: f64,
+}
+
+/// Where a run diverged.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Diverged {
+    pub epoch: usize,
+    /// Global step (mini-batch count from the start).
+    pub step: usize,
+}
+
+/// What a run produced. Wall times are kept apart (`epoch_seconds`, not serialised): they vary
+/// between runs and must never be compared for equality or snapshotted.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct History {
+    /// The state before training (epoch 0), then one record per epoch.
+    pub epochs: Vec<EpochRecord>,
+    pub step_losses: Vec<f64>,
+    pub diverged: Option<Diverged>,
+    #[serde(skip)]
+    pub epoch_seconds: Vec<f64>,
+}
+
+impl History {
+    pub fn last(&self) -> &EpochRecord {
+        self.epochs.last().expect("a history starts with epoch 0")
+    }
+}
+
+/// Callbacks into the loop, e.g. to re-apply pruning masks after each step or to measure the
+/// weights after each epoch. Both default to doing nothing.
+pub trait Observer {
+    fn after_step(&mut self, _step: usize, _model: &mut Mlp) {}
+    fn after_epoch(&mut self, _epoch: usize, _model: &Mlp) {}
+}
+
+impl Observer for () {}
+
+/// Rows evaluated per parallel task.
+const EVAL_CHUNK: usize = 1000;
+
+/// Mean cross-entropy and accuracy of `model` (dropout off) on `data`.
+///
+/// Chunks of rows are evaluated in parallel and their sums added in chunk order, so the result
+/// does not depend on the number of threads.
+pub fn evaluate(model: &Mlp, data: &Dataset) -> (f64, f64) {
+    let chunks: Vec<(usize, usize)> = (0..data.len())
+        .step_by(EVAL_CHUNK)
+        .map(|s| (s, (s + EVAL_CHUNK).min(data.len())))
+        .collect();
+    let sums: Vec<(f64, f64)> = chunks
+        .par_iter()
+        .map(|&(s, e)| {
+            let out = model.forward(data.x.slice(ndarray::s![s..e, ..]));
+            let (loss, _) = softmax_cross_entropy(out.view(), &data.y[s..e]);
+            let n = (e - s) as f64;
+            (loss * n, accuracy(out.view(), &data.y[s..e]) * n)
+        })
+        .collect();
+    let n = data.len() as f64;
+    let (loss, acc) = sums
+        .iter()
+        .fold((0.0, 0.0), |(l, a), (dl, da)| (l + dl, a + da));
+    (loss / n, acc / n)
+}
+
+/// Class probabilities of `model` (dropout off): `(n, classes)`.
+pub fn predict_proba(model: &Mlp, x: ArrayView2<f32>) -> Array2<f32> {
+    let parts: Vec<Array2<f32>> = x
+        .axis_chunks_iter(Axis(0), EVAL_CHUNK)
+        .collect::<Vec<_>>()
+        .par_iter()
+        .map(|chunk| softmax(model.forward(chunk.view()).view()))
+        .collect();
+    let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+    ndarray::concatenate(Axis(0), &views).expect("same widths")
+}
+
+/// Train `model` with softmax cross-entropy. Epoch 0 in the history is the untrained model.
+pub fn fit(
+    model: &mut Mlp,
+    opt: &mut Sgd,
+    train: &Dataset,
+    val: Option<&Dataset>,
+    cfg: &TrainConfig,
+    observer: &mut dyn Observer,
+) -> History {
+    let mut history = History::default();
+    let record = |model: &Mlp, epoch, train_loss, train_accuracy| {
+        let (val_loss, val_accuracy) = val.map_or((f64::NAN, f64::NAN), |v| evaluate(model, v));
+        EpochRecord {
+            epoch,
+            train_loss,
+            train_accuracy,
+            val_loss,
+            val_accuracy,
+        }
+    };
+    let (l0, a0) = evaluate(model, train);
+    history.epochs.push(record(model, 0, l0, a0));
+    let mut order_rng = rng(derive_seed(cfg.seed, "batch order"));
+    let dropout_seed = derive_seed(cfg.seed, "dropout");
+    let mut step = 0;
+    for epoch in 1..=cfg.epochs {
+        let start = Instant::now();
+        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0.0f64, 0usize);
+        for batch in train.batches(cfg.batch_size, &mut order_rng) {
+            let x = train.x.select(Axis(0), &batch);
+            let y: Vec<usize> = batch.iter().map(|&i| train.y[i]).collect();
+            // One dropout stream per step: the masks depend on the step, not on threads.
+            let mut drop_rng = rng_stream(dropout_seed, step as u64);
+            let (out, cache) = model.forward_train(x.view(), Some(&mut drop_rng));
+            let (loss, grad) = softmax_cross_entropy(out.view(), &y);
+            step += 1;
+            if !loss.is_finite() {
+                history.diverged = Some(Diverged { epoch, step });
+                history.epoch_seconds.push(start.elapsed().as_secs_f64());
+                return history;
+            }
+            if cfg.record_steps {
+                history.step_losses.push(loss);
+            }
+            loss_sum += loss * y.len() as f64;
+            correct += accuracy(out.view(), &y) * y.len() as f64;
+            seen += y.len();
+            let grads = model.backward(&cache, grad.view());
+            opt.step(model, &grads);
+            observer.after_step(step, model);
+        }
+        history.epoch_seconds.push(start.elapsed().as_secs_f64());
+        history.epochs.push(record(
+            model,
+            epoch,
+            loss_sum / seen as f64,
+            correct / seen as f64,
+        ));
+        observer.after_epoch(epoch, model);
+    }
+    history
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::spirals;
+    use crate::layer::MlpSpec;
+    use crate::optim::SgdConfig;
+
+    #[test]
+    fn learns_spirals_and_reports_divergence() {
+        let data = spirals(600, 3, 0.02, 1);
+        let spec = MlpSpec::relu(&[2, 64, 64, 3]);
+        let mut model = Mlp::new(&spec, &mut rng(2));
+        let mut opt = Sgd::new(SgdConfig::momentum(0.1, 0.9));
+        let h = fit(
+            &mut model,
+            &mut opt,
+            &data,
+            Some(&data),
+            &TrainConfig::new(60, 32, 3),
+            &mut (),
+        );
+        assert!(h.diverged.is_none());
+        assert_eq!(h.epochs.len(), 61);
+        assert!(
+            h.last().val_accuracy > 0.9,
+            "spirals accuracy {}",
+            h.last().val_accuracy
+        );
+        assert!(h.last().train_loss < h.epochs[0].train_loss);
+
+        let mut model = Mlp::new(&spec, &mut rng(2));
+        let mut opt = Sgd::new(SgdConfig::plain(1e6));
+        let h = fit(
+            &mut model,
+            &mut opt,
+            &data,
+            None,
+            &TrainConfig::new(5, 32, 3),
+            &mut (),
+        );
+        let d = h.diverged.expect("a learning rate of 10⁶ diverges");
+        assert_eq!(d.epoch, 1);
+        assert!(d.step >= 2, "the first step is finite; a later one is not");
+    }
+}
