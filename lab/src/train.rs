@@ -59,7 +59,7 @@ pub struct Diverged {
 
 /// What a run produced. Wall times are kept apart (`epoch_seconds`, not serialised): they vary
 /// between runs and must never be compared for equality or snapshotted.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct History {
     /// The state before training (epoch 0), then one record per epoch.
     pub epochs: Vec<EpochRecord>,
