@@ -68,6 +68,7 @@ impl Init {
         match self {
             Init::Zeros => "zeros".into(),
             Init::Constant(c) => format!("constant {c}"),
+            Init::Normal { std } if *std == 1.0 => "N(0, 1)".into(),
             Init::Normal { std } => format!("N(0, {std}²)"),
             Init::Uniform { limit } => format!("U(±{limit})"),
             Init::OldUniform => "U(±1/√n_in)".into(),

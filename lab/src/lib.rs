@@ -4,8 +4,12 @@
 //! [`init`] → [`activation`] → [`layer`] → [`loss`] → [`optim`] / [`regularize`] → [`train`],
 //! measured by [`metrics`], checked by [`gradcheck`], multiplied by [`linalg`], fed by [`data`],
 //! made reproducible by [`rng`].
+//!
+//! The book pipeline: [`chapter`] (the contract every chapter follows), [`plot`] (figures),
+//! [`report`] (tables, atomic writes), [`snapshot`], [`progress`].
 
 pub mod activation;
+pub mod chapter;
 pub mod data;
 pub mod gradcheck;
 pub mod init;
@@ -14,8 +18,12 @@ pub mod linalg;
 pub mod loss;
 pub mod metrics;
 pub mod optim;
+pub mod plot;
+pub mod progress;
 pub mod regularize;
+pub mod report;
 pub mod rng;
+pub mod snapshot;
 pub mod train;
 
 pub use activation::Activation;
@@ -25,3 +33,11 @@ pub use layer::{Dense, Mlp, MlpSpec};
 pub use optim::{Sgd, SgdConfig};
 pub use regularize::Penalty;
 pub use train::{History, TrainConfig};
+
+/// The root of the workspace (the folder holding `book/`, `data/`, `snapshots/`).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("lab sits in the workspace")
+        .to_path_buf()
+}

@@ -1,1 +1,272 @@
-fn main() {}
+//! `cargo xtask`: run the chapters and render the book.
+//!
+//! ```text
+//! cargo xtask run [chapter-N ...|all] [--quick]   run chapters, write their artifacts
+//! cargo xtask book                                 every chapter at full size, then render
+//! cargo xtask render                               render from the committed artifacts only
+//! ```
+//!
+//! The book is rendered in-process with mdBook's library and the KaTeX preprocessor (no
+//! `cargo install` needed), then checked: no `{{#include}}` left unexpanded, and nothing loaded
+//! from the network.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "Run the book's chapters and render the book.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run chapters (default: all) and write their artifacts into book/src/generated/.
+    Run {
+        /// Chapters to run, e.g. `chapter-1 chapter-5`, or `all`.
+        chapters: Vec<String>,
+        /// Smoke configuration (seconds); artifacts go to target/quick/ instead of the book.
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Run every chapter at full size, then render the book into target/book/.
+    Book,
+    /// Render the book from the committed artifacts into target/book/ (no experiments run).
+    Render,
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command.execute() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl Cmd {
+    fn execute(self) -> Result<()> {
+        let root = workspace_root();
+        match self {
+            Cmd::Run { chapters, quick } => {
+                let chosen = select_chapters(&root, &chapters)?;
+                let times = run_chapters(&root, &chosen, quick)?;
+                print_times(&times);
+            }
+            Cmd::Book => {
+                let start = Instant::now();
+                let chosen = select_chapters(&root, &[])?;
+                let times = run_chapters(&root, &chosen, false)?;
+                let index = render(&root)?;
+                print_times(&times);
+                println!(
+                    "book: {} (total {:.0} s)",
+                    index.display(),
+                    start.elapsed().as_secs_f64()
+                );
+            }
+            Cmd::Render => {
+                let start = Instant::now();
+                let index = render(&root)?;
+                println!(
+                    "book: {} ({:.1} s)",
+                    index.display(),
+                    start.elapsed().as_secs_f64()
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+/// Every chapter crate under `chapters/`, in numeric order.
+fn all_chapters(root: &Path) -> Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(root.join("chapters"))
+        .context("cannot list chapters/")?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("Cargo.toml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort_by_key(|n| {
+        n.trim_start_matches("chapter-")
+            .parse::<u32>()
+            .unwrap_or(u32::MAX)
+    });
+    Ok(names)
+}
+
+fn select_chapters(root: &Path, requested: &[String]) -> Result<Vec<String>> {
+    let all = all_chapters(root)?;
+    if requested.is_empty() || requested.iter().any(|r| r == "all") {
+        return Ok(all);
+    }
+    for r in requested {
+        if !all.contains(r) {
+            bail!("unknown chapter `{r}` (known: {})", all.join(", "));
+        }
+    }
+    Ok(requested.to_vec())
+}
+
+/// Build all chapters once, then run each in turn; returns `(chapter, seconds)`.
+fn run_chapters(root: &Path, chapters: &[String], quick: bool) -> Result<Vec<(String, f64)>> {
+    let mut build = Command::new(env!("CARGO"));
+    build.current_dir(root).args(["build", "--release", "-q"]);
+    chapters.iter().for_each(|c| {
+        build.args(["-p", c]);
+    });
+    let status = build.status().context("cannot run cargo")?;
+    if !status.success() {
+        bail!("building the chapters failed");
+    }
+    let mut times = Vec::new();
+    for c in chapters {
+        let start = Instant::now();
+        let mut cmd = Command::new(root.join("target/release").join(c));
+        cmd.current_dir(root);
+        if quick {
+            cmd.arg("--quick");
+        }
+        let status = cmd.status().with_context(|| format!("cannot start {c}"))?;
+        if !status.success() {
+            bail!("{c} failed ({status})");
+        }
+        times.push((c.clone(), start.elapsed().as_secs_f64()));
+    }
+    Ok(times)
+}
+
+fn print_times(times: &[(String, f64)]) {
+    for (c, s) in times {
+        println!("{c:>12}: {s:7.1} s");
+    }
+}
+
+/// Render the book with mdBook + KaTeX into target/book, then check it. Returns index.html.
+fn render(root: &Path) -> Result<PathBuf> {
+    // Without a subscriber, mdBook's warnings (e.g. a missing include) would vanish.
+    mdbook_katex::init_tracing();
+    let mut book = mdbook_driver::MDBook::load(root).context("cannot load the book (book.toml)")?;
+    // Replaces the `mdbook-katex` command that book.toml names with the in-process preprocessor,
+    // keeping its place after `links` so math inside included files renders too.
+    book.with_preprocessor(mdbook_katex::preprocess::KatexProcessor);
+    book.build().context("mdBook failed")?;
+    let out = root.join(&book.config.build.build_dir);
+    let problems = check_book(&out)?;
+    if !problems.is_empty() {
+        bail!(
+            "the rendered book has problems:\n  {}",
+            problems.join("\n  ")
+        );
+    }
+    Ok(out.join("index.html"))
+}
+
+/// Problems in the rendered HTML: unexpanded includes, and network references in `src`/`href`
+/// of `<link>`, `<script>` and `<img>`.
+fn check_book(dir: &Path) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut html = Vec::new();
+    collect_html(dir, &mut html)?;
+    if html.is_empty() {
+        bail!("no HTML in {}", dir.display());
+    }
+    for f in html {
+        let text = std::fs::read_to_string(&f)?;
+        let name = f.strip_prefix(dir).unwrap_or(&f).display().to_string();
+        problems.extend(
+            html_problems(&text)
+                .into_iter()
+                .map(|p| format!("{name}: {p}")),
+        );
+    }
+    Ok(problems)
+}
+
+fn collect_html(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for e in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let p = e?.path();
+        if p.is_dir() {
+            collect_html(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "html") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn html_problems(html: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for marker in ["{{#include", "{{#rustdoc_include"] {
+        if html.contains(marker) {
+            problems.push(format!("an unexpanded `{marker}` (a broken include)"));
+        }
+    }
+    for tag in ["link", "script", "img"] {
+        let open = format!("<{tag}");
+        let mut rest = html;
+        while let Some(i) = rest.find(&open) {
+            let after = &rest[i..];
+            let end = after.find('>').unwrap_or(after.len());
+            let element = &after[..end];
+            for attr in ["src=", "href="] {
+                if let Some(j) = element.find(attr) {
+                    let value = element[j + attr.len()..].trim_start_matches(['"', '\'']);
+                    if value.starts_with("http://")
+                        || value.starts_with("https://")
+                        || value.starts_with("//")
+                    {
+                        problems.push(format!(
+                            "<{tag}> loads from the network: {}",
+                            &value[..value.len().min(80)]
+                        ));
+                    }
+                }
+            }
+            rest = &after[end..];
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_network_references_and_broken_includes() {
+        assert!(
+            html_problems(
+                r#"<link rel="stylesheet" href="katex/katex.min.css"><img src="fig.svg">"#
+            )
+            .is_empty()
+        );
+        assert!(html_problems(r#"<a href="https://example.org">a link is fine</a>"#).is_empty());
+        assert_eq!(
+            html_problems(r#"<script src="https://cdn.example/x.js"></script>"#).len(),
+            1
+        );
+        assert_eq!(
+            html_problems(r#"<link href='//fonts.example/css' rel="stylesheet">"#).len(),
+            1
+        );
+        assert_eq!(
+            html_problems(r#"<img alt="x" src="http://example.org/a.png">"#).len(),
+            1
+        );
+        assert_eq!(html_problems("<p>{{#include generated/x.md}}</p>").len(), 1);
+    }
+}

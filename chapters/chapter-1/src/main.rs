@@ -1,1 +1,4 @@
-fn main() {}
+//! `cargo run --release -p chapter-1 [-- --quick] [--seed N] [--out DIR]`
+fn main() -> std::process::ExitCode {
+    lab::chapter::main::<chapter_1::Chapter1>()
+}

@@ -1,0 +1,73 @@
+//! Experiment 4: does the initialisation matter for training? (He et al. 2015, Fig. 3, on
+//! Fashion-MNIST), and HOML's 100-layer test, ReLU + He against SELU + LeCun.
+
+use serde::Serialize;
+
+use lab::data::Dataset;
+use lab::rng::{derive_seed, rng};
+use lab::train::{History, TrainConfig, evaluate, fit};
+use lab::{Activation, Init, Mlp, MlpSpec, Sgd, SgdConfig};
+
+/// A deep MLP's training settings.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeepNet {
+    pub depth: usize,
+    pub width: usize,
+    pub epochs: usize,
+    pub batch: usize,
+    pub lr: f32,
+    pub momentum: f32,
+}
+
+/// One training run.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainRun {
+    pub label: String,
+    pub history: History,
+    /// Mean training loss over each window of `smoothing` steps.
+    pub smoothed_steps: Vec<f64>,
+    pub test_accuracy: f64,
+}
+
+/// Steps per point of the smoothed loss curve.
+pub const SMOOTHING: usize = 20;
+
+/// Train one `depth × width` MLP with `activation` and `init` on `train`, test on `test`.
+pub fn train_deep(
+    net: &DeepNet,
+    activation: Activation,
+    init: Init,
+    train: &Dataset,
+    test: &Dataset,
+    seed: u64,
+) -> TrainRun {
+    let mut sizes = vec![train.features()];
+    sizes.extend(std::iter::repeat_n(net.width, net.depth));
+    sizes.push(train.classes);
+    let spec = MlpSpec::relu(&sizes)
+        .with_activation(activation)
+        .with_init(init);
+    let mut model = Mlp::new(&spec, &mut rng(derive_seed(seed, "weights")));
+    let mut opt = Sgd::new(SgdConfig::momentum(net.lr, net.momentum));
+    let cfg = TrainConfig {
+        record_steps: true,
+        ..TrainConfig::new(net.epochs, net.batch, seed)
+    };
+    let history = fit(&mut model, &mut opt, train, None, &cfg, &mut ());
+    let smoothed_steps = history
+        .step_losses
+        .chunks(SMOOTHING)
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect();
+    let test_accuracy = if history.diverged.is_some() {
+        f64::NAN
+    } else {
+        evaluate(&model, test).1
+    };
+    TrainRun {
+        label: format!("{} + {}", activation.name(), init.name()),
+        history,
+        smoothed_steps,
+        test_accuracy,
+    }
+}

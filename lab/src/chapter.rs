@@ -1,0 +1,456 @@
+//! The chapter contract (DESIGN.md §4): what every chapter crate provides, the command line
+//! every chapter binary shares, the Verdict table, and the checks every chapter's tests run.
+//!
+//! A chapter implements [`Chapter`]; its `main.rs` is one line, `lab::chapter::main::<ChapterN>()`;
+//! its tests are one macro, [`chapter_tests!`](crate::chapter_tests).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::progress::Progress;
+use crate::report::{Table, write_atomic, write_json};
+
+/// One claim of a chapter's answer, as measured by this run and as reported in the literature.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Claim {
+    /// The claim, in words.
+    pub claim: String,
+    /// What this run measured (numbers, formatted).
+    pub measured: String,
+    /// What the literature reports for the same question ("—" if nothing comparable).
+    pub literature: String,
+    /// Where the literature value comes from (paper, section, or repository path).
+    pub source: String,
+    /// Whether the measurement supports the claim.
+    pub holds: bool,
+}
+
+impl Claim {
+    pub fn new(claim: impl Into<String>, measured: impl Into<String>, holds: bool) -> Self {
+        Claim {
+            claim: claim.into(),
+            measured: measured.into(),
+            literature: "—".into(),
+            source: String::new(),
+            holds,
+        }
+    }
+    pub fn literature(mut self, value: impl Into<String>, source: impl Into<String>) -> Self {
+        self.literature = value.into();
+        self.source = source.into();
+        self
+    }
+}
+
+/// The Verdict table in markdown: claim, measured, literature (with source), holds.
+pub fn verdict_markdown(claims: &[Claim]) -> String {
+    let mut t = Table::new(["Claim", "Measured here", "Literature", "Holds?"]);
+    for c in claims {
+        let lit = if c.source.is_empty() {
+            c.literature.clone()
+        } else {
+            format!("{} ({})", c.literature, c.source)
+        };
+        t.row([
+            c.claim.clone(),
+            c.measured.clone(),
+            lit,
+            if c.holds {
+                "✅ yes".into()
+            } else {
+                "❌ no".into()
+            },
+        ]);
+    }
+    t.to_markdown()
+}
+
+/// What a chapter crate provides. See `chapters/chapter-1` for an example.
+pub trait Chapter {
+    /// The package name, e.g. `"chapter-1"`.
+    const NAME: &'static str;
+    /// The question the chapter answers.
+    const TITLE: &'static str;
+    /// `env!("CARGO_MANIFEST_DIR")` of the chapter crate: its sources are fingerprinted.
+    const SOURCE_DIR: &'static str;
+
+    type Config: Clone + Serialize + Send + Sync;
+    type Report: Serialize + Send;
+
+    /// The configuration the book shows.
+    fn full() -> Self::Config;
+    /// A configuration that runs in seconds, for tests.
+    fn smoke() -> Self::Config;
+    /// `cfg` with its base seed replaced.
+    fn with_seed(cfg: Self::Config, seed: u64) -> Self::Config;
+    /// Run the experiments. Every number the book shows ends up in the Report.
+    fn run(cfg: &Self::Config, progress: &Progress) -> Result<Self::Report>;
+    /// Figures and tables into `dir` (report.json and verdict.md are written by [`main`]).
+    fn write_artifacts(report: &Self::Report, dir: &Path) -> Result<()>;
+    /// The answer's claims, measured.
+    fn claims(report: &Self::Report) -> Vec<Claim>;
+}
+
+/// Where a chapter's artifacts live in the book: `book/src/generated/<name>`.
+pub fn generated_dir(name: &str) -> PathBuf {
+    crate::workspace_root()
+        .join("book/src/generated")
+        .join(name)
+}
+
+/// The sources that produce a chapter's artifacts: `lab` and the chapter crate (their `src/`
+/// trees and manifests), hashed with their paths relative to each crate.
+pub fn fingerprint(source_dir: &str) -> Result<String> {
+    let lab = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut hasher = Sha256::new();
+    for (label, dir) in [("lab", lab), ("chapter", Path::new(source_dir))] {
+        let mut files = vec![dir.join("Cargo.toml")];
+        collect_files(&dir.join("src"), &mut files)?;
+        files.sort();
+        for f in files {
+            let rel = f
+                .strip_prefix(dir)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let bytes =
+                std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?;
+            hasher.update(format!("{label}/{rel}\0{}\0", bytes.len()).as_bytes());
+            hasher.update(&bytes);
+        }
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let p = entry?.path();
+        if p.is_dir() {
+            collect_files(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// What `report.json` holds: the report and everything needed to trust it.
+#[derive(Serialize)]
+struct Envelope<'a, C: Serialize, R: Serialize> {
+    chapter: &'a str,
+    title: &'a str,
+    /// SHA-256 of the sources that produced this file (see [`fingerprint`]).
+    fingerprint: String,
+    quick: bool,
+    config: &'a C,
+    claims: Vec<Claim>,
+    report: &'a R,
+    /// Wall time of the whole run, seconds (varies between runs).
+    timings: Timing,
+}
+
+#[derive(Serialize)]
+struct Timing {
+    run_seconds: f64,
+    threads: usize,
+}
+
+/// The command line every chapter binary shares.
+#[derive(Parser, Debug)]
+#[command(about = "Run this chapter's experiments and write its figures and tables.")]
+struct Args {
+    /// Run the small smoke configuration (seconds) instead of the full one.
+    #[arg(long)]
+    quick: bool,
+    /// Base seed of every random draw (the book uses the default).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Where to write the artifacts [default: book/src/generated/<chapter>, or
+    /// target/quick/<chapter> with --quick].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Number of worker threads [default: all cores].
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+}
+
+/// The whole binary of a chapter: parse arguments, run, write artifacts, print the Verdict.
+/// Errors are one line on stderr and exit code 1; bad arguments exit 2 (clap).
+pub fn main<C: Chapter>() -> ExitCode {
+    let args = Args::parse();
+    match run_cli::<C>(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_cli<C: Chapter>(args: &Args) -> Result<()> {
+    if let Some(n) = args.threads {
+        if n == 0 {
+            bail!("--threads must be at least 1");
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .context("cannot start the thread pool")?;
+    }
+    let out = match &args.out {
+        Some(dir) => dir.clone(),
+        None if args.quick => crate::workspace_root().join("target/quick").join(C::NAME),
+        None => generated_dir(C::NAME),
+    };
+    check_writable(&out)?;
+    let mut cfg = if args.quick { C::smoke() } else { C::full() };
+    if let Some(seed) = args.seed {
+        cfg = C::with_seed(cfg, seed);
+    }
+    eprintln!(
+        "{}: {} ({} run)",
+        C::NAME,
+        C::TITLE,
+        if args.quick { "quick" } else { "full" }
+    );
+    let start = Instant::now();
+    let report = C::run(&cfg, &Progress::stderr())?;
+    let run_seconds = start.elapsed().as_secs_f64();
+    write_all::<C>(&report, &cfg, &out, args.quick, run_seconds)?;
+    let claims = C::claims(&report);
+    println!("\n{}", verdict_markdown(&claims));
+    let held = claims.iter().filter(|c| c.holds).count();
+    println!(
+        "{held}/{} claims hold. Artifacts in {} ({run_seconds:.1} s).",
+        claims.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// Write the chapter's artifacts, `verdict.md` and `report.json` into `out`.
+pub fn write_all<C: Chapter>(
+    report: &C::Report,
+    cfg: &C::Config,
+    out: &Path,
+    quick: bool,
+    run_seconds: f64,
+) -> Result<()> {
+    C::write_artifacts(report, out)?;
+    let claims = C::claims(report);
+    write_atomic(
+        &out.join("verdict.md"),
+        verdict_markdown(&claims).as_bytes(),
+    )?;
+    let envelope = Envelope {
+        chapter: C::NAME,
+        title: C::TITLE,
+        fingerprint: fingerprint(C::SOURCE_DIR)?,
+        quick,
+        config: cfg,
+        claims,
+        report,
+        timings: Timing {
+            run_seconds,
+            threads: rayon::current_num_threads(),
+        },
+    };
+    write_json(&out.join("report.json"), &envelope)
+}
+
+/// Fail early, before a long run, if `dir` cannot be written.
+fn check_writable(dir: &Path) -> Result<()> {
+    let probe = dir.join(".write-test");
+    write_atomic(&probe, b"")
+        .with_context(|| format!("the output folder {} is not writable", dir.display()))?;
+    std::fs::remove_file(&probe).ok();
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------------
+// Checks shared by every chapter's tests
+
+/// Fails (naming the chapter and the command to run) when the committed artifacts were not
+/// produced by the current sources, or by a full run.
+pub fn check_fresh<C: Chapter>() -> Result<()> {
+    let path = generated_dir(C::NAME).join("report.json");
+    let fix = format!(
+        "run `cargo xtask run {}` and commit book/src/generated/{}",
+        C::NAME,
+        C::NAME
+    );
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{} is missing: {fix}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON: {fix}", path.display()))?;
+    if v["quick"] != serde_json::Value::Bool(false) {
+        bail!("{}'s artifacts come from a --quick run: {fix}", C::NAME);
+    }
+    let now = fingerprint(C::SOURCE_DIR)?;
+    if v["fingerprint"].as_str() != Some(now.as_str()) {
+        bail!(
+            "{}'s artifacts are stale (lab or the chapter changed since they were generated): {fix}",
+            C::NAME
+        );
+    }
+    Ok(())
+}
+
+/// Runs `cfg` in a 1-thread and a 2-thread pool and fails unless the reports are bit-identical
+/// (timings excluded).
+pub fn assert_same_bits_across_threads<C: Chapter>(cfg: &C::Config) {
+    let run_in = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        let report = pool
+            .install(|| C::run(cfg, &Progress::hidden()))
+            .expect("smoke run");
+        crate::snapshot::exact(&report)
+    };
+    let (one, two) = (run_in(1), run_in(2));
+    if one != two {
+        let (a, b) = (one.to_string(), two.to_string());
+        let at = a
+            .bytes()
+            .zip(b.bytes())
+            .position(|(x, y)| x != y)
+            .unwrap_or(0);
+        panic!(
+            "{}: reports differ between 1 and 2 threads near …{}…",
+            C::NAME,
+            &a[at.saturating_sub(80)..(at + 40).min(a.len())]
+        );
+    }
+}
+
+/// Fails listing every claim that does not hold.
+pub fn assert_claims_hold(name: &str, claims: &[Claim]) {
+    let failed: Vec<String> = claims
+        .iter()
+        .filter(|c| !c.holds)
+        .map(|c| format!("- {} (measured: {})", c.claim, c.measured))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{name}: claims that do not hold on the smoke run:\n{}",
+        failed.join("\n")
+    );
+}
+
+/// The four tests every chapter has: claims hold on the smoke run, the smoke report matches
+/// its snapshot, the report is bit-identical with 1 and 2 threads, and the committed artifacts
+/// are fresh. Use in `tests/chapter.rs`: `lab::chapter_tests!(chapter_1::Chapter1);`.
+#[macro_export]
+macro_rules! chapter_tests {
+    ($chapter:ty) => {
+        use $crate::chapter::Chapter as _;
+
+        fn smoke_report() -> &'static <$chapter as $crate::chapter::Chapter>::Report {
+            static REPORT: std::sync::OnceLock<<$chapter as $crate::chapter::Chapter>::Report> =
+                std::sync::OnceLock::new();
+            REPORT.get_or_init(|| {
+                <$chapter>::run(&<$chapter>::smoke(), &$crate::progress::Progress::hidden())
+                    .expect("smoke run")
+            })
+        }
+
+        #[test]
+        fn claims_hold_on_the_smoke_run() {
+            $crate::chapter::assert_claims_hold(
+                <$chapter>::NAME,
+                &<$chapter>::claims(smoke_report()),
+            );
+        }
+
+        #[test]
+        fn smoke_report_matches_its_snapshot() {
+            $crate::snapshot::assert_snapshot(<$chapter>::NAME, "smoke_report", smoke_report());
+        }
+
+        #[test]
+        fn same_bits_with_one_and_two_threads() {
+            $crate::chapter::assert_same_bits_across_threads::<$chapter>(&<$chapter>::smoke());
+        }
+
+        #[test]
+        fn committed_artifacts_are_fresh() {
+            if let Err(e) = $crate::chapter::check_fresh::<$chapter>() {
+                panic!("{e:#}");
+            }
+        }
+
+        #[test]
+        fn artifacts_are_written() {
+            let dir = std::env::temp_dir().join(format!(
+                "{}-artifacts-{}",
+                <$chapter>::NAME,
+                std::process::id()
+            ));
+            $crate::chapter::write_all::<$chapter>(
+                smoke_report(),
+                &<$chapter>::smoke(),
+                &dir,
+                true,
+                0.0,
+            )
+            .expect("artifacts");
+            for f in ["report.json", "verdict.md"] {
+                assert!(dir.join(f).exists(), "{f} not written");
+            }
+            std::fs::remove_dir_all(&dir).ok();
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_table() {
+        let claims = vec![
+            Claim::new("He keeps the std", "ratio 1.3", true)
+                .literature("within 2×", "He et al. 2015"),
+            Claim::new("x", "y", false),
+        ];
+        let md = verdict_markdown(&claims);
+        assert!(
+            md.contains("| He keeps the std | ratio 1.3 | within 2× (He et al. 2015) | ✅ yes |"),
+            "{md}"
+        );
+        assert!(md.contains("| x | y | — | ❌ no |"));
+    }
+
+    #[test]
+    fn fingerprint_changes_with_the_sources() {
+        let dir = std::env::temp_dir().join(format!("lab-fp-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("src/sub")).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), "[package]").unwrap();
+        std::fs::write(dir.join("src/lib.rs"), "fn a() {}").unwrap();
+        let d = dir.to_str().unwrap();
+        let a = fingerprint(d).unwrap();
+        assert_eq!(a, fingerprint(d).unwrap());
+        std::fs::write(dir.join("src/sub/m.rs"), "").unwrap();
+        let b = fingerprint(d).unwrap();
+        assert_ne!(a, b, "a new file changes the fingerprint");
+        std::fs::write(dir.join("src/lib.rs"), "fn a() { }").unwrap();
+        assert_ne!(
+            b,
+            fingerprint(d).unwrap(),
+            "an edit changes the fingerprint"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
