@@ -177,7 +177,7 @@ pub struct Pen {
 /// Known names keep their book-wide colour; the others take [`palette::CYCLE`] in order of
 /// appearance, skipping colours that known names already use in this figure. A colour given to a
 /// second name in the same figure (say "He normal" and "He uniform") is dashed the second time,
-/// and so are colours reused once the cycle runs out.
+/// and so are colours reused once the cycle runs out. Explicit colours are never dashed here.
 pub fn assign_pens(names: &[&str]) -> Vec<Pen> {
     let items: Vec<(&str, Option<RGBColor>)> = names.iter().map(|&n| (n, None)).collect();
     pens_with_overrides(&items)
@@ -198,6 +198,11 @@ fn pens_with_overrides(items: &[(&str, Option<RGBColor>)]) -> Vec<Pen> {
             continue;
         }
         let pen = match fixed(name, explicit) {
+            // An explicit colour is the caller's choice: never dashed on our own account.
+            Some(color) if explicit.is_some() => Pen {
+                color,
+                dashed: false,
+            },
             Some(color) => Pen {
                 color,
                 dashed: given.contains(&color),

@@ -240,7 +240,7 @@ fn fans_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
     );
     grid.save(&dir.join("fans.svg"))?;
     let mut t = Table::new([
-        "Var(W)",
+        "Var(W) = 1 / …",
         "layer",
         "forward std",
         "theory",

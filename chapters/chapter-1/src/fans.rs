@@ -25,9 +25,9 @@ impl FanMode {
     }
     pub fn name(&self) -> &'static str {
         match self {
-            FanMode::FanIn => "Var = 1/fan_in (LeCun)",
-            FanMode::FanOut => "Var = 1/fan_out",
-            FanMode::FanAvg => "Var = 2/(fan_in + fan_out) (Glorot)",
+            FanMode::FanIn => "fan-in (LeCun)",
+            FanMode::FanOut => "fan-out",
+            FanMode::FanAvg => "average (Glorot)",
         }
     }
     /// Var(W) for a `(fan_in, fan_out)` layer.
