@@ -105,7 +105,8 @@ pub fn generated_dir(name: &str) -> PathBuf {
 }
 
 /// The sources that produce a chapter's artifacts: `lab` and the chapter crate (their `src/`
-/// trees and manifests), hashed with their paths relative to each crate.
+/// trees and manifests), hashed with their paths relative to each crate. Whitespace is left out
+/// of the hash, so reformatting (`cargo fmt`) does not make artifacts stale; any other edit does.
 pub fn fingerprint(source_dir: &str) -> Result<String> {
     let lab = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut hasher = Sha256::new();
@@ -119,8 +120,9 @@ pub fn fingerprint(source_dir: &str) -> Result<String> {
                 .unwrap_or(&f)
                 .to_string_lossy()
                 .replace('\\', "/");
-            let bytes =
+            let mut bytes =
                 std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?;
+            bytes.retain(|b| !b.is_ascii_whitespace());
             hasher.update(format!("{label}/{rel}\0{}\0", bytes.len()).as_bytes());
             hasher.update(&bytes);
         }
@@ -445,7 +447,13 @@ mod tests {
         std::fs::write(dir.join("src/sub/m.rs"), "").unwrap();
         let b = fingerprint(d).unwrap();
         assert_ne!(a, b, "a new file changes the fingerprint");
-        std::fs::write(dir.join("src/lib.rs"), "fn a() { }").unwrap();
+        std::fs::write(dir.join("src/lib.rs"), "fn  a()\n{}").unwrap();
+        assert_eq!(
+            b,
+            fingerprint(d).unwrap(),
+            "reformatting keeps the fingerprint"
+        );
+        std::fs::write(dir.join("src/lib.rs"), "fn b() {}").unwrap();
         assert_ne!(
             b,
             fingerprint(d).unwrap(),

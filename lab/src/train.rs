@@ -11,10 +11,44 @@ use serde::Serialize;
 
 use crate::data::Dataset;
 use crate::layer::Mlp;
-use crate::loss::{softmax, softmax_cross_entropy};
+use crate::loss::{binary_cross_entropy, softmax, softmax_cross_entropy};
 use crate::metrics::accuracy;
 use crate::optim::Sgd;
 use crate::rng::{derive_seed, rng, rng_stream};
+
+/// The loss a classifier is trained on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub enum Objective {
+    /// Softmax cross-entropy over `classes` logits (the default).
+    #[default]
+    SoftmaxCrossEntropy,
+    /// Binary cross-entropy on one logit; labels are 0 or 1 and a logit > 0 predicts 1.
+    BinaryCrossEntropy,
+}
+
+impl Objective {
+    /// Mean loss, its gradient with respect to the outputs, and the number of correct predictions.
+    pub fn loss(&self, out: ArrayView2<f32>, labels: &[usize]) -> (f64, Array2<f32>, usize) {
+        match self {
+            Objective::SoftmaxCrossEntropy => {
+                let (loss, grad) = softmax_cross_entropy(out, labels);
+                let correct = (accuracy(out, labels) * labels.len() as f64).round() as usize;
+                (loss, grad, correct)
+            }
+            Objective::BinaryCrossEntropy => {
+                let targets: Vec<f32> = labels.iter().map(|&y| y as f32).collect();
+                let (loss, grad) = binary_cross_entropy(out, &targets);
+                let correct = out
+                    .column(0)
+                    .iter()
+                    .zip(labels)
+                    .filter(|&(&z, &y)| (z > 0.0) == (y == 1))
+                    .count();
+                (loss, grad, correct)
+            }
+        }
+    }
+}
 
 /// How to train.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -25,15 +59,18 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Record the loss of every mini-batch in [`History::step_losses`].
     pub record_steps: bool,
+    pub objective: Objective,
 }
 
 impl TrainConfig {
+    /// Softmax cross-entropy, no per-step record.
     pub fn new(epochs: usize, batch_size: usize, seed: u64) -> Self {
         TrainConfig {
             epochs,
             batch_size,
             seed,
             record_steps: false,
+            objective: Objective::SoftmaxCrossEntropy,
         }
     }
 }
@@ -92,6 +129,11 @@ const EVAL_CHUNK: usize = 1000;
 /// Chunks of rows are evaluated in parallel and their sums added in chunk order, so the result
 /// does not depend on the number of threads.
 pub fn evaluate(model: &Mlp, data: &Dataset) -> (f64, f64) {
+    evaluate_with(model, data, Objective::SoftmaxCrossEntropy)
+}
+
+/// [`evaluate`] for a given objective.
+pub fn evaluate_with(model: &Mlp, data: &Dataset, objective: Objective) -> (f64, f64) {
     let chunks: Vec<(usize, usize)> = (0..data.len())
         .step_by(EVAL_CHUNK)
         .map(|s| (s, (s + EVAL_CHUNK).min(data.len())))
@@ -100,9 +142,8 @@ pub fn evaluate(model: &Mlp, data: &Dataset) -> (f64, f64) {
         .par_iter()
         .map(|&(s, e)| {
             let out = model.forward(data.x.slice(ndarray::s![s..e, ..]));
-            let (loss, _) = softmax_cross_entropy(out.view(), &data.y[s..e]);
-            let n = (e - s) as f64;
-            (loss * n, accuracy(out.view(), &data.y[s..e]) * n)
+            let (loss, _, correct) = objective.loss(out.view(), &data.y[s..e]);
+            (loss * (e - s) as f64, correct as f64)
         })
         .collect();
     let n = data.len() as f64;
@@ -135,7 +176,9 @@ pub fn fit(
 ) -> History {
     let mut history = History::default();
     let record = |model: &Mlp, epoch, train_loss, train_accuracy| {
-        let (val_loss, val_accuracy) = val.map_or((f64::NAN, f64::NAN), |v| evaluate(model, v));
+        let (val_loss, val_accuracy) = val.map_or((f64::NAN, f64::NAN), |v| {
+            evaluate_with(model, v, cfg.objective)
+        });
         EpochRecord {
             epoch,
             train_loss,
@@ -144,7 +187,7 @@ pub fn fit(
             val_accuracy,
         }
     };
-    let (l0, a0) = evaluate(model, train);
+    let (l0, a0) = evaluate_with(model, train, cfg.objective);
     history.epochs.push(record(model, 0, l0, a0));
     let mut order_rng = rng(derive_seed(cfg.seed, "batch order"));
     let dropout_seed = derive_seed(cfg.seed, "dropout");
@@ -158,7 +201,7 @@ pub fn fit(
             // One dropout stream per step: the masks depend on the step, not on threads.
             let mut drop_rng = rng_stream(dropout_seed, step as u64);
             let (out, cache) = model.forward_train(x.view(), Some(&mut drop_rng));
-            let (loss, grad) = softmax_cross_entropy(out.view(), &y);
+            let (loss, grad, batch_correct) = cfg.objective.loss(out.view(), &y);
             step += 1;
             if !loss.is_finite() {
                 history.diverged = Some(Diverged { epoch, step });
@@ -169,7 +212,7 @@ pub fn fit(
                 history.step_losses.push(loss);
             }
             loss_sum += loss * y.len() as f64;
-            correct += accuracy(out.view(), &y) * y.len() as f64;
+            correct += batch_correct as f64;
             seen += y.len();
             let grads = model.backward(&cache, grad.view());
             opt.step(model, &grads);
@@ -195,7 +238,7 @@ mod tests {
     use crate::optim::SgdConfig;
 
     #[test]
-    fn learns_spirals_and_reports_divergence() {
+    fn learns_spirals() {
         let data = spirals(600, 3, 0.02, 1);
         let spec = MlpSpec::relu(&[2, 64, 64, 3]);
         let mut model = Mlp::new(&spec, &mut rng(2));
@@ -216,7 +259,39 @@ mod tests {
             h.last().val_accuracy
         );
         assert!(h.last().train_loss < h.epochs[0].train_loss);
+    }
 
+    #[test]
+    fn binary_objective_learns_two_blobs() {
+        let data = crate::data::blobs(400, 2, 5, 4.0, 4);
+        let spec = MlpSpec::relu(&[5, 16, 1]);
+        let mut model = Mlp::new(&spec, &mut rng(5));
+        let mut opt = Sgd::new(SgdConfig::momentum(0.05, 0.9));
+        let cfg = TrainConfig {
+            objective: Objective::BinaryCrossEntropy,
+            ..TrainConfig::new(20, 32, 6)
+        };
+        let h = fit(&mut model, &mut opt, &data, Some(&data), &cfg, &mut ());
+        assert!(
+            h.last().val_accuracy > 0.95,
+            "blobs accuracy {}",
+            h.last().val_accuracy
+        );
+        assert!(h.last().train_loss < 0.2);
+        // A zero network predicts probability ½ everywhere: loss ln 2.
+        let mut zero = model.clone();
+        zero.layers.iter_mut().for_each(|l| {
+            l.w.fill(0.0);
+            l.b.fill(0.0);
+        });
+        let (loss, _) = evaluate_with(&zero, &data, Objective::BinaryCrossEntropy);
+        assert!((loss - 2f64.ln()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn divergence_is_recorded_not_panicked() {
+        let data = spirals(600, 3, 0.02, 1);
+        let spec = MlpSpec::relu(&[2, 64, 64, 3]);
         let mut model = Mlp::new(&spec, &mut rng(2));
         let mut opt = Sgd::new(SgdConfig::plain(1e6));
         let h = fit(
