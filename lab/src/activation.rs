@@ -246,6 +246,7 @@ mod tests {
         let xs: Vec<f32> = (-60..=60).map(|i| i as f32 * 0.1 + 0.0137).collect();
         for act in Activation::all() {
             let err = derivative_error(|x| act.f(x), |x| act.df(x), &xs, 1e-2);
+            println!("gradcheck {}: {err:.1e}", act.name());
             assert!(err < 1e-3, "{}: derivative error {err:e}", act.name());
         }
     }

@@ -105,8 +105,10 @@ pub fn generated_dir(name: &str) -> PathBuf {
 }
 
 /// The sources that produce a chapter's artifacts: `lab` and the chapter crate (their `src/`
-/// trees and manifests), hashed with their paths relative to each crate. Whitespace is left out
-/// of the hash, so reformatting (`cargo fmt`) does not make artifacts stale; any other edit does.
+/// trees and manifests), hashed with their paths relative to each crate. Left out of the hash:
+/// whitespace, so reformatting (`cargo fmt`) does not make artifacts stale, and each file's unit
+/// tests (everything from its `#[cfg(test)]` line on: by convention the test module ends the
+/// file), which cannot change what a chapter computes. Any other edit does.
 pub fn fingerprint(source_dir: &str) -> Result<String> {
     let lab = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut hasher = Sha256::new();
@@ -122,6 +124,9 @@ pub fn fingerprint(source_dir: &str) -> Result<String> {
                 .replace('\\', "/");
             let mut bytes =
                 std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?;
+            if let Some(at) = find(&bytes, b"#[cfg(test)]") {
+                bytes.truncate(at);
+            }
             bytes.retain(|b| !b.is_ascii_whitespace());
             hasher.update(format!("{label}/{rel}\0{}\0", bytes.len()).as_bytes());
             hasher.update(&bytes);
@@ -132,6 +137,10 @@ pub fn fingerprint(source_dir: &str) -> Result<String> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
@@ -453,6 +462,8 @@ mod tests {
             fingerprint(d).unwrap(),
             "reformatting keeps the fingerprint"
         );
+        std::fs::write(dir.join("src/lib.rs"), "fn a() {}\n#[cfg(test)]\nmod tests {}").unwrap();
+        assert_eq!(b, fingerprint(d).unwrap(), "unit tests are not hashed");
         std::fs::write(dir.join("src/lib.rs"), "fn b() {}").unwrap();
         assert_ne!(
             b,

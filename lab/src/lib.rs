@@ -24,6 +24,7 @@ pub mod regularize;
 pub mod report;
 pub mod rng;
 pub mod snapshot;
+pub mod sparse;
 pub mod train;
 
 pub use activation::Activation;

@@ -131,6 +131,7 @@ mod tests {
             STEP,
             usize::MAX,
         );
+        println!("gradcheck softmax cross-entropy: {err:.1e}");
         assert!(err < 1e-3, "softmax cross-entropy: {err:e}");
 
         let z = Init::Normal { std: 3.0 }.sample((8, 1), &mut rng(2));
@@ -144,6 +145,7 @@ mod tests {
             STEP,
             usize::MAX,
         );
+        println!("gradcheck binary cross-entropy: {err:.1e}");
         assert!(err < 1e-3, "binary cross-entropy: {err:e}");
 
         let y = Init::Normal { std: 1.0 }.sample((5, 3), &mut rng(3));
@@ -157,6 +159,7 @@ mod tests {
             STEP,
             usize::MAX,
         );
+        println!("gradcheck mse: {err:.1e}");
         assert!(err < 1e-3, "mse: {err:e}");
     }
 

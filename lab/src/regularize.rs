@@ -106,6 +106,7 @@ mod tests {
             let mut g = vec![0.0; 4];
             p.add_gradient(&w, &mut g);
             let err = check_gradient(&mut w, &g, |w| p.value(w), STEP, 4);
+            println!("gradcheck {p:?}: {err:.1e}");
             assert!(err < 1e-4, "{p:?}: {err:e}");
         }
     }

@@ -1,0 +1,232 @@
+//! Experiment 3: where the output bias matters. One Fashion-MNIST class against the nine others,
+//! subsampled to 1 positive for every `ratio` negatives, trained with binary cross-entropy from
+//! an output bias of 0 or of the log prior odds.
+
+use serde::Serialize;
+
+use lab::data::Dataset;
+use lab::layer::Mlp;
+use lab::rng::{derive_seed, permutation, rng};
+use lab::train::{Objective, TrainConfig, fit};
+use lab::{Init, MlpSpec, Sgd, SgdConfig};
+
+use crate::sweep::{Net, mean_std};
+
+/// Steps per point of the smoothed loss curves.
+pub const SMOOTHING: usize = 10;
+
+/// `class` against the rest: every sample of another class (label 0) and the first
+/// `⌊negatives / ratio⌋` of a seeded shuffle of `class`'s samples (label 1).
+pub fn one_vs_rest(data: &Dataset, class: usize, ratio: usize, seed: u64) -> Dataset {
+    let positives: Vec<usize> = (0..data.len()).filter(|&i| data.y[i] == class).collect();
+    let mut idx: Vec<usize> = (0..data.len()).filter(|&i| data.y[i] != class).collect();
+    let keep = idx.len() / ratio;
+    let order = permutation(positives.len(), &mut rng(seed));
+    idx.extend(order[..keep].iter().map(|&j| positives[j]));
+    idx.sort_unstable();
+    let mut d = data.select(&idx);
+    d.y.iter_mut().for_each(|y| *y = usize::from(*y == class));
+    d.classes = 2;
+    d
+}
+
+// ANCHOR: log_prior
+/// The fraction of positives, the output bias that predicts it for every input,
+/// `b = ln(p / (1 − p))`, and the loss of that constant prediction: the prior's
+/// entropy `H(p) = −p ln p − (1 − p) ln(1 − p)`, in nats.
+pub fn prior(labels: &[usize]) -> (f64, f64, f64) {
+    let p = labels.iter().filter(|&&y| y == 1).count() as f64 / labels.len() as f64;
+    let bias = (p / (1.0 - p)).ln();
+    let entropy = -p * p.ln() - (1.0 - p) * (1.0 - p).ln();
+    (p, bias, entropy)
+}
+// ANCHOR_END: log_prior
+
+/// How the output layer starts: its bias (0 or the log prior odds) and its weights (zero, so that
+/// the untrained net predicts σ(b) everywhere, or the He-normal draw of the other layers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Head {
+    pub log_odds: bool,
+    pub zero_weights: bool,
+}
+
+impl Head {
+    /// The two heads of the claim (zero weights) first, then the same two with He weights.
+    pub const ALL: [Head; 4] = [
+        Head::new(false, true),
+        Head::new(true, true),
+        Head::new(false, false),
+        Head::new(true, false),
+    ];
+    pub const fn new(log_odds: bool, zero_weights: bool) -> Self {
+        Head {
+            log_odds,
+            zero_weights,
+        }
+    }
+    pub fn label(self) -> String {
+        let w = if self.zero_weights { "W = 0" } else { "He W" };
+        let b = if self.log_odds {
+            "b = log-odds"
+        } else {
+            "b = 0"
+        };
+        format!("{w}, {b}")
+    }
+}
+
+/// One run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Run {
+    /// Loss of the untrained net on the whole training set.
+    pub initial_loss: f64,
+    /// Mean training loss over each epoch.
+    pub epoch_loss: Vec<f64>,
+    /// Test loss after the last epoch.
+    pub final_test_loss: f64,
+    /// Training loss smoothed over windows of [`SMOOTHING`] steps.
+    pub smoothed: Vec<f64>,
+}
+
+// ANCHOR: train_binary
+/// Train the 3×100 net on a binary task. With `head.zero_weights` the output
+/// layer's weights start at 0, so the untrained net predicts σ(b) for every input
+/// and its loss is that of the constant prediction.
+pub fn train_binary(net: &Net, head: Head, seed: u64, train: &Dataset, test: &Dataset) -> Run {
+    let mut sizes = vec![train.features()];
+    sizes.extend(&net.hidden);
+    sizes.push(1);
+    let spec = MlpSpec::relu(&sizes).with_init(Init::HeNormal);
+    let mut model: Mlp = Mlp::new(&spec, &mut rng(derive_seed(seed, "weights")));
+    let out = model.layers.last_mut().expect("an output layer");
+    if head.zero_weights {
+        out.w.fill(0.0);
+    }
+    out.b[0] = if head.log_odds {
+        prior(&train.y).1 as f32
+    } else {
+        0.0
+    };
+    let mut opt = Sgd::new(SgdConfig::momentum(net.lr, net.momentum));
+    let cfg = TrainConfig {
+        record_steps: true,
+        objective: Objective::BinaryCrossEntropy,
+        ..TrainConfig::new(net.epochs, net.batch, derive_seed(seed, "batches"))
+    };
+    let history = fit(&mut model, &mut opt, train, Some(test), &cfg, &mut ());
+    Run {
+        initial_loss: history.epochs[0].train_loss,
+        epoch_loss: history.epochs[1..].iter().map(|e| e.train_loss).collect(),
+        final_test_loss: history.last().val_loss,
+        smoothed: history
+            .step_losses
+            .chunks(SMOOTHING)
+            .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+            .collect(),
+    }
+}
+// ANCHOR_END: train_binary
+
+/// One (ratio, output bias) cell, summarised over seeds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cell {
+    pub ratio: usize,
+    pub head: String,
+    /// Fraction of positives in the training set and its entropy.
+    pub prior: f64,
+    pub prior_entropy: f64,
+    pub train_samples: usize,
+    pub steps_per_epoch: usize,
+    /// Loss of the untrained net: mean over seeds and the largest deviation from it.
+    pub initial_loss: f64,
+    pub initial_loss_spread: f64,
+    pub epoch1_loss_mean: f64,
+    pub epoch1_loss_std: f64,
+    pub final_test_loss_mean: f64,
+    pub final_test_loss_std: f64,
+    /// Smoothed training-loss curve, mean over seeds.
+    pub curve: Vec<f64>,
+}
+
+/// Summarise the runs of one cell.
+pub fn summarise(ratio: usize, head: Head, train: &Dataset, batch: usize, runs: &[Run]) -> Cell {
+    let (prior, _, prior_entropy) = prior(&train.y);
+    let init: Vec<f64> = runs.iter().map(|r| r.initial_loss).collect();
+    let (initial_loss, _) = mean_std(&init);
+    let initial_loss_spread = init
+        .iter()
+        .map(|x| (x - initial_loss).abs())
+        .fold(0.0, f64::max);
+    let e1: Vec<f64> = runs.iter().map(|r| r.epoch_loss[0]).collect();
+    let fin: Vec<f64> = runs.iter().map(|r| r.final_test_loss).collect();
+    let (epoch1_loss_mean, epoch1_loss_std) = mean_std(&e1);
+    let (final_test_loss_mean, final_test_loss_std) = mean_std(&fin);
+    let points = runs[0].smoothed.len();
+    let curve = (0..points)
+        .map(|i| runs.iter().map(|r| r.smoothed[i]).sum::<f64>() / runs.len() as f64)
+        .collect();
+    Cell {
+        ratio,
+        head: head.label(),
+        prior,
+        prior_entropy,
+        train_samples: train.len(),
+        steps_per_epoch: train.len().div_ceil(batch),
+        initial_loss,
+        initial_loss_spread,
+        epoch1_loss_mean,
+        epoch1_loss_std,
+        final_test_loss_mean,
+        final_test_loss_std,
+        curve,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab::train::evaluate_with;
+    use ndarray::Array2;
+
+    #[test]
+    fn prior_of_one_in_eleven() {
+        let labels: Vec<usize> = (0..110).map(|i| usize::from(i % 11 == 0)).collect();
+        let (p, b, h) = prior(&labels);
+        assert!((p - 1.0 / 11.0).abs() < 1e-15);
+        assert!((b - (0.1f64).ln()).abs() < 1e-12, "1:10 odds → ln 0.1");
+        // H(1/11) = ln 11 − (10/11) ln 10.
+        let expected = 11f64.ln() - 10.0 / 11.0 * 10f64.ln();
+        assert!((h - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn log_prior_bias_gives_the_entropy_as_loss() {
+        // A net whose output weights are 0 predicts σ(b) everywhere: its BCE is H(p) when
+        // b = ln(p/(1−p)), and ln 2 when b = 0, whatever its hidden layers compute.
+        let n = 200;
+        let x = Array2::from_shape_fn((n, 6), |(i, j)| ((i * 7 + j * 3) % 11) as f32 - 5.0);
+        let y: Vec<usize> = (0..n).map(|i| usize::from(i % 25 == 0)).collect();
+        let data = Dataset { x, y, classes: 2 };
+        let (_, b, h) = prior(&data.y);
+        let mut model = Mlp::new(&MlpSpec::relu(&[6, 8, 1]), &mut rng(4));
+        model.layers[1].w.fill(0.0);
+        model.layers[1].b[0] = b as f32;
+        let (loss, _) = evaluate_with(&model, &data, Objective::BinaryCrossEntropy);
+        assert!((loss - h).abs() < 1e-6, "loss {loss} vs H(p) {h}");
+        model.layers[1].b[0] = 0.0;
+        let (loss, _) = evaluate_with(&model, &data, Objective::BinaryCrossEntropy);
+        assert!((loss - 2f64.ln()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn one_vs_rest_has_the_requested_ratio() {
+        let x = Array2::zeros((300, 2));
+        let y: Vec<usize> = (0..300).map(|i| i % 3).collect();
+        let data = Dataset { x, y, classes: 3 };
+        let d = one_vs_rest(&data, 1, 10, 5);
+        let pos = d.y.iter().filter(|&&y| y == 1).count();
+        assert_eq!(d.len() - pos, 200);
+        assert_eq!(pos, 20);
+        assert_eq!(d.classes, 2);
+    }
+}

@@ -1,0 +1,347 @@
+//! Experiments 1 and 2: HOML's 3×100 He-initialised ReLU MLP on Fashion-MNIST, trained once per
+//! (bias init, seed), counting dead ReLU units along the way.
+//!
+//! The runs of one seed share everything but the biases: the same weights, the same batch order.
+//! The biases come from their own generator, so the inits are compared *paired*, seed by seed.
+
+use ndarray::{Array2, ArrayView2};
+use serde::Serialize;
+
+use lab::data::Dataset;
+use lab::layer::Mlp;
+use lab::rng::{derive_seed, rng};
+use lab::train::{Observer, TrainConfig, evaluate, fit};
+use lab::{Init, MlpSpec, Sgd, SgdConfig};
+
+/// The network and how it is trained.
+#[derive(Clone, Debug, Serialize)]
+pub struct Net {
+    pub hidden: Vec<usize>,
+    pub epochs: usize,
+    pub batch: usize,
+    pub lr: f32,
+    pub momentum: f32,
+}
+
+// ANCHOR: bias_inits
+/// A bias initialisation, applied to every layer (hidden and output).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub enum BiasInit {
+    /// Keras's default (and Glorot & Bengio's).
+    Zero,
+    /// A constant, e.g. 0.01 (CS231n's "small positive" ReLU bias) or −1.
+    Constant(f32),
+    /// U(±1/√n_in): PyTorch's `nn.Linear` default.
+    PyTorch,
+    /// N(0, 2/n_in): the same distribution as the He-normal weights.
+    LikeWeights,
+}
+
+impl BiasInit {
+    /// The distribution, in `lab::Init` terms (drawn with the layer's fan-in).
+    pub fn init(self) -> Init {
+        match self {
+            BiasInit::Zero => Init::Zeros,
+            BiasInit::Constant(c) => Init::Constant(c),
+            BiasInit::PyTorch => Init::OldUniform,
+            BiasInit::LikeWeights => Init::HeNormal,
+        }
+    }
+
+    /// Short label for tables and legends.
+    pub fn label(self) -> String {
+        match self {
+            BiasInit::Zero => "b = 0".into(),
+            BiasInit::Constant(c) if c < 0.0 => format!("b = −{}", -c),
+            BiasInit::Constant(c) => format!("b = {c}"),
+            BiasInit::PyTorch => "U(±1/√n_in)".into(),
+            BiasInit::LikeWeights => "N(0, 2/n_in)".into(),
+        }
+    }
+}
+// ANCHOR_END: bias_inits
+
+// ANCHOR: set_biases
+/// Redraw every layer's bias from `init`, with its own generator (the weights are
+/// untouched).
+pub fn set_biases(model: &mut Mlp, init: BiasInit, seed: u64) {
+    let mut r = rng(derive_seed(seed, "biases"));
+    for layer in &mut model.layers {
+        let shape = (layer.n_in(), layer.n_out());
+        layer.b = init.init().sample(shape, &mut r).row(0).to_owned();
+    }
+}
+// ANCHOR_END: set_biases
+
+// ANCHOR: dead_units
+/// Dead ReLU units per hidden layer: units whose output is 0 for every row of
+/// `x: (B, n_in)`, i.e. whose pre-activation `z = x·W + b` is ≤ 0 on the whole batch.
+pub fn dead_units(model: &Mlp, x: ArrayView2<f32>) -> Vec<usize> {
+    let hidden = &model.layers[..model.layers.len() - 1];
+    let mut a: Array2<f32> = x.to_owned();
+    let mut dead = Vec::with_capacity(hidden.len());
+    for layer in hidden {
+        let z = layer.forward(a.view());
+        dead.push(
+            z.columns()
+                .into_iter()
+                .filter(|c| c.iter().all(|&v| v <= 0.0))
+                .count(),
+        );
+        a = model.activation.forward(z.view());
+    }
+    dead
+}
+// ANCHOR_END: dead_units
+
+/// Counts dead units on a fixed batch after every epoch.
+struct DeadCounter<'a> {
+    probe: ArrayView2<'a, f32>,
+    per_epoch: Vec<Vec<usize>>,
+}
+
+impl Observer for DeadCounter<'_> {
+    fn after_epoch(&mut self, _epoch: usize, model: &Mlp) {
+        self.per_epoch.push(dead_units(model, self.probe));
+    }
+}
+
+/// One training run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Run {
+    pub bias: String,
+    pub seed_index: usize,
+    /// Test accuracy after each epoch (index 0: before training).
+    pub test_accuracy: Vec<f64>,
+    /// Mean training loss of each epoch (index 0: the loss of the untrained net on the train set).
+    pub train_loss: Vec<f64>,
+    pub final_test_loss: f64,
+    /// Dead units per hidden layer, at init (index 0) and after each epoch.
+    pub dead: Vec<Vec<usize>>,
+    pub diverged: bool,
+}
+
+// ANCHOR: train_one
+/// Train the net with biases from `bias`; `seed` fixes the weights and the batch
+/// order, so two runs with the same seed differ only in their biases.
+pub fn train_one(
+    net: &Net,
+    bias: BiasInit,
+    seed_index: usize,
+    seed: u64,
+    data: (&Dataset, &Dataset),
+    probe: ArrayView2<f32>,
+) -> Run {
+    let (train, test) = data;
+    let mut sizes = vec![train.features()];
+    sizes.extend(&net.hidden);
+    sizes.push(train.classes);
+    let spec = MlpSpec::relu(&sizes).with_init(Init::HeNormal);
+    let mut model = Mlp::new(&spec, &mut rng(derive_seed(seed, "weights")));
+    set_biases(&mut model, bias, seed);
+    let mut opt = Sgd::new(SgdConfig::momentum(net.lr, net.momentum));
+    let mut counter = DeadCounter {
+        probe,
+        per_epoch: vec![dead_units(&model, probe)],
+    };
+    let cfg = TrainConfig::new(net.epochs, net.batch, derive_seed(seed, "batches"));
+    let history = fit(&mut model, &mut opt, train, Some(test), &cfg, &mut counter);
+    Run {
+        bias: bias.label(),
+        seed_index,
+        test_accuracy: history.epochs.iter().map(|e| e.val_accuracy).collect(),
+        train_loss: history.epochs.iter().map(|e| e.train_loss).collect(),
+        final_test_loss: evaluate(&model, test).0,
+        dead: counter.per_epoch,
+        diverged: history.diverged.is_some(),
+    }
+}
+// ANCHOR_END: train_one
+
+/// Mean and sample standard deviation (n − 1); std is 0 for a single value.
+pub fn mean_std(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    if xs.len() < 2 {
+        return (mean, 0.0);
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, var.sqrt())
+}
+
+/// Across-seed summary of one bias init.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub bias: String,
+    /// Final test accuracy over seeds.
+    pub accuracy_mean: f64,
+    pub accuracy_std: f64,
+    /// Mean training loss of epoch 1 over seeds.
+    pub epoch1_loss_mean: f64,
+    pub epoch1_loss_std: f64,
+    /// Test loss after training, mean over seeds.
+    pub final_test_loss_mean: f64,
+    /// Final test accuracy minus that of b = 0 with the same seed: mean and std over seeds.
+    pub paired_gain_mean: f64,
+    pub paired_gain_std: f64,
+    /// Epoch-1 training loss minus that of b = 0 with the same seed: mean and std over seeds.
+    pub paired_loss1_mean: f64,
+    pub paired_loss1_std: f64,
+    /// Test accuracy per epoch, mean and std over seeds.
+    pub curve_mean: Vec<f64>,
+    pub curve_std: Vec<f64>,
+    /// Mean training loss per epoch (index 0: untrained), mean over seeds.
+    pub loss_curve_mean: Vec<f64>,
+    /// Dead hidden units (all layers), mean over seeds, at init and after each epoch.
+    pub dead_mean: Vec<f64>,
+}
+
+/// Summarise the runs of `bias` (matched by label), pairing each seed with `b = 0`'s.
+pub fn summarise(runs: &[Run], bias: BiasInit) -> Summary {
+    let label = bias.label();
+    let mine: Vec<&Run> = runs.iter().filter(|r| r.bias == label).collect();
+    let zero_label = BiasInit::Zero.label();
+    let final_acc = |r: &Run| *r.test_accuracy.last().expect("epochs");
+    let acc: Vec<f64> = mine.iter().map(|r| final_acc(r)).collect();
+    let loss1: Vec<f64> = mine.iter().map(|r| r.train_loss[1]).collect();
+    // Each run against the b = 0 run of the same seed (same weights, same batches).
+    let paired = |f: &dyn Fn(&Run) -> f64| -> Vec<f64> {
+        mine.iter()
+            .filter_map(|r| {
+                runs.iter()
+                    .find(|z| z.bias == zero_label && z.seed_index == r.seed_index)
+                    .map(|z| f(r) - f(z))
+            })
+            .collect()
+    };
+    let gains = paired(&|r| final_acc(r));
+    let loss1_diffs = paired(&|r| r.train_loss[1]);
+    let epochs = mine[0].test_accuracy.len();
+    let per_epoch = |f: &dyn Fn(&Run, usize) -> f64, e: usize| {
+        mean_std(&mine.iter().map(|r| f(r, e)).collect::<Vec<_>>())
+    };
+    let curve: Vec<(f64, f64)> = (0..epochs)
+        .map(|e| per_epoch(&|r, e| r.test_accuracy[e], e))
+        .collect();
+    let loss_curve_mean = (0..epochs)
+        .map(|e| per_epoch(&|r, e| r.train_loss[e], e).0)
+        .collect();
+    let dead_mean = (0..mine[0].dead.len())
+        .map(|e| per_epoch(&|r, e| r.dead[e].iter().sum::<usize>() as f64, e).0)
+        .collect();
+    let (accuracy_mean, accuracy_std) = mean_std(&acc);
+    let (epoch1_loss_mean, epoch1_loss_std) = mean_std(&loss1);
+    let (paired_gain_mean, paired_gain_std) = mean_std(&gains);
+    let (paired_loss1_mean, paired_loss1_std) = mean_std(&loss1_diffs);
+    Summary {
+        bias: label,
+        accuracy_mean,
+        accuracy_std,
+        epoch1_loss_mean,
+        epoch1_loss_std,
+        final_test_loss_mean: mean_std(&mine.iter().map(|r| r.final_test_loss).collect::<Vec<_>>())
+            .0,
+        paired_gain_mean,
+        paired_gain_std,
+        paired_loss1_mean,
+        paired_loss1_std,
+        curve_mean: curve.iter().map(|c| c.0).collect(),
+        curve_std: curve.iter().map(|c| c.1).collect(),
+        loss_curve_mean,
+        dead_mean,
+    }
+}
+
+// ANCHOR: within_noise
+/// The spread *between* inits (best minus worst mean accuracy) and the spread
+/// *between seeds* (the largest per-init std): the inits are indistinguishable when
+/// the first is below `Config::noise_factor` times the second.
+pub fn spread_between_and_within(summaries: &[Summary]) -> (f64, f64) {
+    let means = summaries.iter().map(|s| s.accuracy_mean);
+    let best = means.clone().fold(f64::NEG_INFINITY, f64::max);
+    let worst = means.fold(f64::INFINITY, f64::min);
+    let seed_std = summaries.iter().map(|s| s.accuracy_std).fold(0.0, f64::max);
+    (best - worst, seed_std)
+}
+// ANCHOR_END: within_noise
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn mean_std_matches_hand_values() {
+        let (m, s) = mean_std(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(m, 2.5);
+        // Σ(x − 2.5)² = 5, / (n − 1) = 5/3.
+        assert!((s - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        assert_eq!(mean_std(&[7.0]), (7.0, 0.0));
+    }
+
+    #[test]
+    fn dead_units_are_counted_per_layer() {
+        // 2 inputs → 3 hidden → 2 hidden → 1 output.
+        let spec = MlpSpec::relu(&[2, 3, 2, 1]);
+        let mut m = Mlp::new(&spec, &mut rng(1));
+        // Layer 1: unit 0 sees x0 (alive), unit 1 sees −|big| (dead), unit 2 is alive only for
+        // the second row.
+        m.layers[0].w = array![[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]];
+        m.layers[0].b = array![0.5, -1.0, -0.5];
+        // Layer 2: unit 0 is fed only by dead unit 1 (dead), unit 1 by unit 0 (alive).
+        m.layers[1].w = array![[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]];
+        m.layers[1].b = array![0.0, 0.0];
+        let x = array![[1.0, 0.0], [1.0, 1.0]];
+        assert_eq!(dead_units(&m, x.view()), vec![1, 1]);
+    }
+
+    #[test]
+    fn biases_change_but_weights_do_not() {
+        let spec = MlpSpec::relu(&[5, 4, 3]);
+        let base = Mlp::new(&spec, &mut rng(3));
+        for bias in [
+            BiasInit::Constant(-1.0),
+            BiasInit::PyTorch,
+            BiasInit::LikeWeights,
+        ] {
+            let mut m = base.clone();
+            set_biases(&mut m, bias, 9);
+            for (a, b) in m.layers.iter().zip(&base.layers) {
+                assert_eq!(a.w, b.w);
+            }
+            match bias {
+                BiasInit::Constant(c) => assert!(m.layers[0].b.iter().all(|&v| v == c)),
+                BiasInit::PyTorch => {
+                    // U(±1/√5) for the first layer (fan-in 5), U(±1/2) for the second.
+                    let lim = 1.0 / 5f32.sqrt();
+                    assert!(m.layers[0].b.iter().all(|v| v.abs() <= lim));
+                    assert!(m.layers[1].b.iter().all(|v| v.abs() <= 0.5));
+                }
+                _ => assert!(m.layers[0].b.iter().any(|&v| v != 0.0)),
+            }
+        }
+    }
+
+    #[test]
+    fn spread_statistic() {
+        let s = |acc: f64, std: f64| Summary {
+            bias: String::new(),
+            accuracy_mean: acc,
+            accuracy_std: std,
+            epoch1_loss_mean: 0.0,
+            epoch1_loss_std: 0.0,
+            final_test_loss_mean: 0.0,
+            paired_gain_mean: 0.0,
+            paired_gain_std: 0.0,
+            paired_loss1_mean: 0.0,
+            paired_loss1_std: 0.0,
+            curve_mean: vec![],
+            curve_std: vec![],
+            loss_curve_mean: vec![],
+            dead_mean: vec![],
+        };
+        let (between, within) = spread_between_and_within(&[s(0.85, 0.002), s(0.86, 0.004)]);
+        assert!((between - 0.01).abs() < 1e-12);
+        assert_eq!(within, 0.004);
+    }
+}

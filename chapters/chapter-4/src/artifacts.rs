@@ -1,0 +1,505 @@
+//! Figures and tables of chapter 4, drawn from the [`Report`](crate::Report) alone.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use lab::plot::palette::{BLACK, BLUE, GREY};
+use lab::plot::{Bar, BarChart, Figure, LineChart, LineGrid, Series};
+use lab::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
+
+use crate::Report;
+use crate::cost::relative_cost;
+use crate::outputs::{ClassFit, RegressionFit};
+
+pub fn write(r: &Report, dir: &Path) -> Result<()> {
+    gallery(r, dir)?;
+    cost(r, dir)?;
+    quality(r, dir)?;
+    dying(r, dir)?;
+    selu(r, dir)?;
+    outputs(r, dir)
+}
+
+fn mean_std(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (m, v.sqrt())
+}
+
+fn gallery(r: &Report, dir: &Path) -> Result<()> {
+    let panels = r
+        .gallery
+        .iter()
+        .map(|c| {
+            let pts = |v: &[f64]| {
+                c.z.iter()
+                    .copied()
+                    .zip(v.iter().copied())
+                    .collect::<Vec<_>>()
+            };
+            LineChart::new(Figure::new(c.name.clone(), ""), "z", "")
+                .with_series(Series::line("f(z)", pts(&c.f)).color(BLACK))
+                .with_series(Series::line("f′(z)", pts(&c.df)).color(GREY).dashed())
+                .with_y_range(-2.0, 4.0)
+        })
+        .collect();
+    LineGrid::new(
+        Figure::new(
+            "Activation functions (solid) and their derivatives (dashed)",
+            "Small multiples, one panel per activation, each showing f(z) and f′(z) for z from −4 to 4.",
+        ),
+        panels,
+        4,
+    )
+    .save(&dir.join("gallery.svg"))
+}
+
+fn cost(r: &Report, dir: &Path) -> Result<()> {
+    let mut t = Table::new([
+        "activation",
+        "forward, ns/element",
+        "backward, ns/element",
+        "throughput, 1 thread (M elements/s)",
+        "2 threads",
+        "cost vs ReLU, 1 thread",
+        "2 threads ",
+        "training epoch, s",
+        "epoch vs ReLU",
+    ])
+    .numeric_columns(&[1, 2, 3, 4, 5, 6, 7, 8]);
+    let relu_epoch = r
+        .quality
+        .iter()
+        .find(|q| q.name == "ReLU")
+        .map(|q| q.timings.epoch_seconds);
+    let mut bars = Vec::new();
+    for c in &r.costs {
+        let one = &c.timings[0];
+        let two = &c.timings[1];
+        let per = |s: f64| s * 1e9 / c.elements as f64;
+        let epoch = r
+            .quality
+            .iter()
+            .find(|q| q.name == c.activation)
+            .map(|q| q.timings.epoch_seconds);
+        let rel1 = relative_cost(&r.costs, &c.activation, 1);
+        t.row([
+            c.activation.clone(),
+            fmt_sig(per(one.forward), 3),
+            fmt_sig(per(one.backward), 3),
+            fmt_sig(one.throughput(c.elements) / 1e6, 3),
+            fmt_sig(two.throughput(c.elements) / 1e6, 3),
+            format!("{rel1:.2}×"),
+            format!("{:.2}×", relative_cost(&r.costs, &c.activation, 2)),
+            epoch.map_or("—".into(), |e| fmt_sig(e, 3)),
+            match (epoch, relu_epoch) {
+                (Some(e), Some(b)) => format!("{:.2}×", e / b),
+                _ => "—".into(),
+            },
+        ]);
+        bars.push(Bar::new(
+            c.activation.clone(),
+            per(one.forward + one.backward),
+        ));
+    }
+    if let Some(glu) = r.quality.iter().find(|q| q.name == "GLU") {
+        let e = glu.timings.epoch_seconds;
+        t.row([
+            "GLU (layer)".to_string(),
+            "—".into(),
+            "—".into(),
+            "—".into(),
+            "—".into(),
+            "—".into(),
+            "—".into(),
+            fmt_sig(e, 3),
+            relu_epoch.map_or("—".into(), |b| format!("{:.2}×", e / b)),
+        ]);
+    }
+    write_atomic(&dir.join("cost.md"), t.to_markdown().as_bytes())?;
+    BarChart::new(
+        Figure::new(
+            format!(
+                "Forward + backward time per element (1 thread, {} elements, median of {})",
+                r.costs[0].elements, r.config.cost_repeats
+            ),
+            "Bar chart of each activation's forward plus backward kernel time in nanoseconds per element.",
+        )
+        .with_size(1000, 480),
+        "ns per element",
+        bars,
+    )
+    .save(&dir.join("cost.svg"))
+}
+
+fn quality(r: &Report, dir: &Path) -> Result<()> {
+    let q = &r.config.quality;
+    let mut chart = LineChart::new(
+        Figure::new(
+            format!(
+                "Test accuracy of a {}×{} MLP on Fashion-MNIST (mean of {} seeds)",
+                q.depth, q.width, q.seeds
+            ),
+            "Learning curves of test accuracy against epoch, one line per hidden activation.",
+        )
+        .with_size(900, 520),
+        "epoch",
+        "test accuracy",
+    );
+    let mut bars = Vec::new();
+    let mut t = Table::new([
+        "hidden activation".to_string(),
+        "init".into(),
+        "parameters".into(),
+        "final test accuracy (mean ± std)".into(),
+        "accuracy averaged over epochs".into(),
+        format!("epochs to {:.0}% (per seed)", 100.0 * q.target_accuracy),
+    ])
+    .numeric_columns(&[2, 3, 4]);
+    for run in &r.quality {
+        let epochs = run.curves[0].epochs.len();
+        let pts: Vec<(f64, f64)> = (0..epochs)
+            .map(|e| {
+                let accs: Vec<f64> = run
+                    .curves
+                    .iter()
+                    .map(|c| c.epochs.get(e).map_or(f64::NAN, |x| x.test_accuracy))
+                    .collect();
+                (e as f64, mean_std(&accs).0)
+            })
+            .collect();
+        chart = chart.with_series(Series::line(run.name.clone(), pts).with_markers());
+        bars.push(
+            Bar::new(run.name.clone(), 100.0 * run.final_mean).with_error(100.0 * run.final_std),
+        );
+        t.row([
+            run.name.clone(),
+            run.init.clone(),
+            run.n_params.to_string(),
+            format!(
+                "{}%",
+                fmt_mean_std(100.0 * run.final_mean, 100.0 * run.final_std, 1)
+            ),
+            format!("{:.1}%", 100.0 * run.mean_over_epochs),
+            run.epochs_to_target
+                .iter()
+                .map(|e| e.map_or("never".to_string(), |e| e.to_string()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ]);
+    }
+    chart.save(&dir.join("quality_curves.svg"))?;
+    let mut bar_chart = BarChart::new(
+        Figure::new(
+            format!("Final test accuracy after {} epochs (mean ± std over {} seeds)", q.epochs, q.seeds),
+            "Bar chart of final test accuracy per hidden activation with error bars of one standard deviation.",
+        )
+        .with_size(1000, 480),
+        "test accuracy (%)",
+        bars,
+    );
+    bar_chart.y_range = Some((0.0, 100.0));
+    bar_chart.save(&dir.join("quality_bars.svg"))?;
+    write_atomic(&dir.join("quality.md"), t.to_markdown().as_bytes())
+}
+
+fn dying(r: &Report, dir: &Path) -> Result<()> {
+    let d = &r.config.dying;
+    let layer_mean = |counts: &[Vec<usize>]| -> Vec<(f64, f64)> {
+        (0..counts[0].len())
+            .map(|l| {
+                let v: Vec<f64> = counts
+                    .iter()
+                    .map(|c| c[l] as f64 / d.width as f64 * 100.0)
+                    .collect();
+                ((l + 1) as f64, mean_std(&v).0)
+            })
+            .collect()
+    };
+    let panel = |title: &str, inactive: bool| {
+        let mut chart = LineChart::new(
+            Figure::new(title, ""),
+            "hidden layer",
+            "% of the layer's units",
+        );
+        for run in &r.dying {
+            // Counts on a diverged (NaN) network mean nothing: those seeds are left out.
+            let pick = |cs: &[crate::dying::UnitCount]| -> Vec<Vec<usize>> {
+                cs.iter()
+                    .zip(&run.diverged)
+                    .filter(|(_, d)| !**d)
+                    .map(|(c, _)| {
+                        if inactive {
+                            c.inactive.clone()
+                        } else {
+                            c.dead.clone()
+                        }
+                    })
+                    .collect()
+            };
+            let trained = pick(&run.trained);
+            if trained.is_empty() {
+                continue;
+            }
+            chart = chart.with_series(
+                Series::line(run.activation.clone(), layer_mean(&trained)).with_markers(),
+            );
+            if run.activation == "ReLU" {
+                chart = chart.with_series(
+                    Series::line("ReLU, at init", layer_mean(&pick(&run.at_init)))
+                        .color(GREY)
+                        .dashed(),
+                );
+            }
+        }
+        chart
+    };
+    LineGrid::new(
+        Figure::new(
+            format!(
+                "Silent units after {} epoch(s) at lr {} (momentum {}), mean over seeds that did not diverge",
+                d.epochs, d.lr, d.momentum
+            ),
+            "Two line charts against hidden layer: the share of dead units (zero derivative on every probe input) and of inactive units (negative pre-activation on every probe input).",
+        )
+        .with_size(1100, 470),
+        vec![
+            panel("dead: f′(z) = 0 on all probe inputs", false),
+            panel("inactive: z ≤ 0 on all probe inputs", true),
+        ],
+        2,
+    )
+    .save(&dir.join("dying.svg"))?;
+    let mut t = Table::new([
+        "activation",
+        "dead at init (per seed)",
+        "dead after training",
+        "inactive after training",
+        "final test accuracy",
+        "diverged",
+    ]);
+    let list = |v: Vec<String>| v.join(", ");
+    for run in &r.dying {
+        t.row([
+            run.activation.clone(),
+            list(
+                run.at_init
+                    .iter()
+                    .map(|c| c.dead_total().to_string())
+                    .collect(),
+            ),
+            list(
+                run.trained
+                    .iter()
+                    .map(|c| c.dead_total().to_string())
+                    .collect(),
+            ),
+            list(
+                run.trained
+                    .iter()
+                    .map(|c| c.inactive_total().to_string())
+                    .collect(),
+            ),
+            list(
+                run.final_accuracy
+                    .iter()
+                    .map(|a| format!("{:.1}%", 100.0 * a))
+                    .collect(),
+            ),
+            list(
+                run.diverged
+                    .iter()
+                    .map(|&x| if x { "yes".to_string() } else { "no".into() })
+                    .collect(),
+            ),
+        ]);
+    }
+    write_atomic(&dir.join("dying.md"), t.to_markdown().as_bytes())
+}
+
+fn selu(r: &Report, dir: &Path) -> Result<()> {
+    let s = &r.config.selu;
+    let pts = |v: &[f64]| -> Vec<(f64, f64)> {
+        v.iter()
+            .enumerate()
+            .map(|(l, &x)| ((l + 1) as f64, x))
+            .collect()
+    };
+    let mut mean_panel =
+        LineChart::new(Figure::new("mean of the activations", ""), "layer", "mean");
+    let mut std_panel = LineChart::new(
+        Figure::new("std of the activations", ""),
+        "layer",
+        "std (log scale)",
+    )
+    .log_y();
+    for run in &r.selu {
+        let name = format!(
+            "{} + {}",
+            run.activation,
+            run.init.trim_end_matches(" normal")
+        );
+        let color = lab::plot::series_color(&run.activation);
+        mean_panel =
+            mean_panel.with_series(Series::line(name.clone(), pts(&run.mean)).color(color));
+        std_panel = std_panel.with_series(Series::line(name, pts(&run.std)).color(color));
+    }
+    LineGrid::new(
+        Figure::new(
+            format!(
+                "N(0, 1) inputs through {} layers of width {} (mean of {} seeds)",
+                s.depth, s.width, s.seeds
+            ),
+            "Two line charts against layer: the mean and the std of the activations for SELU with LeCun init, ReLU with He init and tanh with Glorot init.",
+        )
+        .with_size(1100, 470),
+        vec![mean_panel, std_panel],
+        2,
+    )
+    .save(&dir.join("selu.svg"))?;
+    let mut t = Table::new([
+        "activation + init".to_string(),
+        format!("mean at layer {}", s.check_layer),
+        format!("std at layer {}", s.check_layer),
+        format!("mean at layer {}", s.depth),
+        format!("std at layer {}", s.depth),
+    ])
+    .numeric_columns(&[1, 2, 3, 4]);
+    for run in &r.selu {
+        let f = |v: &[(f64, f64)], i: usize| {
+            let xs: Vec<f64> = v.iter().map(|p| if i == 0 { p.0 } else { p.1 }).collect();
+            let (m, sd) = mean_std(&xs);
+            format!("{} ± {}", fmt_sig(m, 3), fmt_sig(sd, 2))
+        };
+        t.row([
+            format!("{} + {}", run.activation, run.init),
+            f(&run.at_check, 0),
+            f(&run.at_check, 1),
+            f(&run.at_last, 0),
+            f(&run.at_last, 1),
+        ]);
+    }
+    write_atomic(&dir.join("selu.md"), t.to_markdown().as_bytes())
+}
+
+fn outputs(r: &Report, dir: &Path) -> Result<()> {
+    let o = &r.outputs;
+    let seed0 = &o.seeds[0];
+    let panel =
+        |title: &str, data: &[(f64, f64)], fits: &[RegressionFit], truth: fn(f32) -> f32| {
+            let mut chart = LineChart::new(Figure::new(title, ""), "x", "y")
+                .with_series(Series::points("training data", data.iter().copied()).color(GREY))
+                .with_series(
+                    Series::line(
+                        "target",
+                        o.grid.iter().map(|&x| (x, f64::from(truth(x as f32)))),
+                    )
+                    .color(BLUE)
+                    .dashed(),
+                );
+            for f in fits {
+                let name = if f.output == "identity" {
+                    "linear".to_string()
+                } else {
+                    f.output.clone()
+                };
+                chart = chart.with_series(Series::line(
+                    name,
+                    o.grid.iter().copied().zip(f.curve.iter().copied()),
+                ));
+            }
+            chart
+        };
+    LineGrid::new(
+        Figure::new(
+            "Regression outputs (seed 0): a positive target and a target in [−1, 1]",
+            "Two line charts: predictions of a linear and a softplus output on a positive target, and of a linear and a tanh output on a clipped sine.",
+        )
+        .with_size(1100, 470),
+        vec![
+            panel("positive: y = e^(x−1)·noise", &o.positive_train, &seed0.positive, crate::outputs::positive_target)
+                .with_y_range(-0.5, 3.0),
+            panel("bounded: y = clip(1.5 sin 2x, ±1)", &o.bounded_train, &seed0.bounded, crate::outputs::bounded_target),
+        ],
+        2,
+    )
+    .save(&dir.join("outputs.svg"))?;
+
+    let mut t = Table::new([
+        "task",
+        "output",
+        "outside the target's range",
+        "extreme prediction",
+        "RMSE against the noiseless target",
+    ])
+    .numeric_columns(&[2, 3, 4]);
+    let reg_rows =
+        |t: &mut Table,
+         task: &str,
+         pick: fn(&crate::outputs::OutputsSeed) -> &Vec<RegressionFit>| {
+            for i in 0..pick(seed0).len() {
+                let fits: Vec<&RegressionFit> = o.seeds.iter().map(|s| &pick(s)[i]).collect();
+                let col =
+                    |f: fn(&RegressionFit) -> f64| fits.iter().map(|x| f(x)).collect::<Vec<_>>();
+                let (om, os) = mean_std(&col(|f| f.outside));
+                let (em, es) = mean_std(&col(|f| f.extreme));
+                let (rm, rs) = mean_std(&col(|f| f.rmse));
+                let name = if fits[0].output == "identity" {
+                    "linear".to_string()
+                } else {
+                    fits[0].output.clone()
+                };
+                t.row([
+                    task.to_string(),
+                    name,
+                    format!("{}%", fmt_mean_std(100.0 * om, 100.0 * os, 1)),
+                    fmt_mean_std(em, es, 3),
+                    fmt_mean_std(rm, rs, 3),
+                ]);
+            }
+        };
+    reg_rows(&mut t, "positive (share < 0; min ŷ)", |s| &s.positive);
+    reg_rows(
+        &mut t,
+        "in [−1, 1] (share with |ŷ| > 1; max |ŷ|)",
+        |s| &s.bounded,
+    );
+    write_atomic(
+        &dir.join("outputs_regression.md"),
+        t.to_markdown().as_bytes(),
+    )?;
+
+    let mut t = Table::new([
+        "task",
+        "output",
+        "test accuracy",
+        format!("ECE ({} bins)", r.config.outputs.ece_bins).as_str(),
+        "binary: share outside [0, 1]; classes: mean |Σp − 1|",
+    ])
+    .numeric_columns(&[2, 3, 4]);
+    let cls_rows =
+        |t: &mut Table, task: &str, pick: fn(&crate::outputs::OutputsSeed) -> &Vec<ClassFit>| {
+            for i in 0..pick(seed0).len() {
+                let fits: Vec<&ClassFit> = o.seeds.iter().map(|s| &pick(s)[i]).collect();
+                let col = |f: fn(&ClassFit) -> f64| fits.iter().map(|x| f(x)).collect::<Vec<_>>();
+                let (am, as_) = mean_std(&col(|f| f.accuracy));
+                let (em, es) = mean_std(&col(|f| f.ece));
+                let (om, os) = mean_std(&col(|f| f.off));
+                t.row([
+                    task.to_string(),
+                    fits[0].output.clone(),
+                    format!("{}%", fmt_mean_std(100.0 * am, 100.0 * as_, 1)),
+                    fmt_mean_std(em, es, 3),
+                    fmt_mean_std(om, os, 3),
+                ]);
+            }
+        };
+    cls_rows(&mut t, "T-shirt vs shirt", |s| &s.binary);
+    cls_rows(&mut t, "10 exclusive classes", |s| &s.exclusive);
+    write_atomic(
+        &dir.join("outputs_classification.md"),
+        t.to_markdown().as_bytes(),
+    )
+}

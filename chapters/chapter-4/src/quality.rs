@@ -1,0 +1,232 @@
+//! Experiment 3: the same deep MLP on Fashion-MNIST with every hidden activation, several seeds.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use lab::data::Dataset;
+use lab::progress::Progress;
+use lab::rng::{derive_seed, rng_stream};
+use lab::{Activation, Init, Mlp, MlpSpec, Sgd, SgdConfig};
+
+use crate::nets::{Curve, GluNet, Net, train_classifier};
+
+/// The deep net and how it is trained (the same for every activation).
+#[derive(Clone, Debug, Serialize)]
+pub struct QualityConfig {
+    /// Hidden layers and units per hidden layer (the GELU paper's MNIST net is 8 × 128).
+    pub depth: usize,
+    pub width: usize,
+    pub epochs: usize,
+    pub batch: usize,
+    pub lr: f32,
+    pub momentum: f32,
+    pub seeds: usize,
+    /// "Epochs to reach" this test accuracy are reported.
+    pub target_accuracy: f64,
+}
+
+// ANCHOR: candidates
+/// A hidden-layer choice: an activation with the initialisation made for it, or a GLU stack.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub enum Hidden {
+    Plain {
+        activation: Activation,
+        init: Init,
+    },
+    /// Gated linear units `(h·W) ⊙ g(h·V)` with `g = gate` (σ: Dauphin et al.'s GLU), at 2/3 of
+    /// the width so that the parameter count matches the plain net's (as Shazeer 2020 does).
+    Glu {
+        gate: Activation,
+    },
+}
+
+impl Hidden {
+    pub fn name(&self) -> String {
+        match self {
+            Hidden::Plain { activation, .. } => activation.name(),
+            Hidden::Glu {
+                gate: Activation::Sigmoid,
+            } => "GLU".into(),
+            Hidden::Glu {
+                gate: Activation::Swish,
+            } => "SwiGLU".into(),
+            Hidden::Glu { gate } => format!("GLU ({})", gate.name()),
+        }
+    }
+    pub fn init_name(&self) -> String {
+        match self {
+            Hidden::Plain { init, .. } => init.name(),
+            Hidden::Glu { .. } => "variance-preserving (see text)".into(),
+        }
+    }
+}
+
+/// sigmoid and tanh get Glorot's init, SELU LeCun's (and the standardised inputs it assumes),
+/// the ReLU family and its smooth cousins He's.
+pub fn candidates() -> Vec<Hidden> {
+    use Activation::*;
+    let plain = |activation, init| Hidden::Plain { activation, init };
+    vec![
+        plain(Sigmoid, Init::GlorotNormal),
+        plain(Tanh, Init::GlorotNormal),
+        plain(Relu, Init::HeNormal),
+        plain(LeakyRelu { alpha: 0.01 }, Init::HeNormal),
+        plain(LeakyRelu { alpha: 0.2 }, Init::HeNormal),
+        plain(Elu { alpha: 1.0 }, Init::HeNormal),
+        plain(Selu, Init::LeCunNormal),
+        plain(Gelu, Init::HeNormal),
+        plain(Swish, Init::HeNormal),
+        plain(Mish, Init::HeNormal),
+        Hidden::Glu { gate: Sigmoid },
+    ]
+}
+// ANCHOR_END: candidates
+
+/// One hidden choice over all seeds.
+#[derive(Clone, Debug, Serialize)]
+pub struct QualityRun {
+    pub name: String,
+    pub init: String,
+    pub n_params: usize,
+    /// One learning curve per seed.
+    pub curves: Vec<Curve>,
+    /// Final test accuracy, mean and std over seeds.
+    pub final_mean: f64,
+    pub final_std: f64,
+    /// Test accuracy averaged over epochs 1..=E and seeds: the area under the learning curve.
+    pub mean_over_epochs: f64,
+    /// First epoch reaching the target accuracy, per seed (None: never).
+    pub epochs_to_target: Vec<Option<usize>>,
+    pub timings: QualityTimings,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct QualityTimings {
+    /// Median wall time of one training epoch over seeds and epochs (runs share 2 cores).
+    pub epoch_seconds: f64,
+}
+
+fn build(
+    h: Hidden,
+    cfg: &QualityConfig,
+    n_in: usize,
+    classes: usize,
+    seed: u64,
+    s: usize,
+) -> Box<dyn Net + Send> {
+    let mut r = rng_stream(derive_seed(seed, "quality init"), s as u64);
+    match h {
+        Hidden::Plain { activation, init } => {
+            let mut sizes = vec![n_in];
+            sizes.extend(std::iter::repeat_n(cfg.width, cfg.depth));
+            sizes.push(classes);
+            let spec = MlpSpec::relu(&sizes)
+                .with_activation(activation)
+                .with_init(init);
+            Box::new(Mlp::new(&spec, &mut r))
+        }
+        Hidden::Glu { gate } => {
+            let mut sizes = vec![n_in];
+            sizes.extend(std::iter::repeat_n((2 * cfg.width).div_ceil(3), cfg.depth));
+            sizes.push(classes);
+            Box::new(GluNet::new(&sizes, gate, &mut r))
+        }
+    }
+}
+
+fn mean_std(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n;
+    let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (m, v.sqrt())
+}
+
+/// Every candidate × seed, in parallel (each run on its own seeded stream).
+pub fn quality(
+    cfg: &QualityConfig,
+    train: &Dataset,
+    test: &Dataset,
+    seed: u64,
+    progress: &Progress,
+) -> Vec<QualityRun> {
+    let cands = candidates();
+    let jobs: Vec<(usize, usize)> = (0..cands.len())
+        .flat_map(|c| (0..cfg.seeds).map(move |s| (c, s)))
+        .collect();
+    let bar = progress.bar(jobs.len() as u64, "3 quality");
+    let results: Vec<(Curve, usize)> = jobs
+        .par_iter()
+        .map(|&(c, s)| {
+            let mut net = build(cands[c], cfg, train.features(), train.classes, seed, s);
+            let mut opt = Sgd::new(SgdConfig::momentum(cfg.lr, cfg.momentum));
+            let batch_seed = derive_seed(seed, &format!("quality order {s}"));
+            let curve = train_classifier(
+                net.as_mut(),
+                &mut opt,
+                train,
+                test,
+                cfg.epochs,
+                cfg.batch,
+                batch_seed,
+            );
+            bar.inc(1);
+            (curve, net.n_params())
+        })
+        .collect();
+    bar.finish();
+    cands
+        .iter()
+        .enumerate()
+        .map(|(c, h)| {
+            let runs = &results[c * cfg.seeds..(c + 1) * cfg.seeds];
+            let curves: Vec<Curve> = runs.iter().map(|r| r.0.clone()).collect();
+            let last = |c: &Curve| {
+                if c.diverged_at.is_some() {
+                    0.1
+                } else {
+                    c.epochs.last().expect("epoch 0").test_accuracy
+                }
+            };
+            let finals: Vec<f64> = curves.iter().map(last).collect();
+            let (final_mean, final_std) = mean_std(&finals);
+            let auc: Vec<f64> = curves
+                .iter()
+                .map(|c| {
+                    let e = &c.epochs[1..];
+                    e.iter().map(|e| e.test_accuracy).sum::<f64>() / e.len().max(1) as f64
+                })
+                .collect();
+            let mut secs: Vec<f64> = curves
+                .iter()
+                .flat_map(|c| c.seconds_per_epoch.iter().copied())
+                .collect();
+            secs.sort_by(f64::total_cmp);
+            QualityRun {
+                name: h.name(),
+                init: h.init_name(),
+                n_params: runs[0].1,
+                final_mean,
+                final_std,
+                mean_over_epochs: auc.iter().sum::<f64>() / auc.len() as f64,
+                epochs_to_target: curves
+                    .iter()
+                    .map(|c| {
+                        c.epochs
+                            .iter()
+                            .find(|e| e.test_accuracy >= cfg.target_accuracy)
+                            .map(|e| e.epoch)
+                    })
+                    .collect(),
+                curves,
+                timings: QualityTimings {
+                    epoch_seconds: secs.get(secs.len() / 2).copied().unwrap_or(f64::NAN),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The ReLU family and the smooth variants: what "within a few points of each other" is about.
+pub fn modern(name: &str) -> bool {
+    !matches!(name, "sigmoid" | "tanh")
+}

@@ -1,0 +1,436 @@
+//! Figures and tables of chapter 5, drawn from the [`Report`](crate::Report) alone.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use lab::plot::{ContourPlot, Figure, LineChart, LineGrid, Series, palette};
+use lab::report::{Table, fmt_sig, write_atomic};
+
+use crate::quadratic::{Momentum, RootKind, e_folding};
+use crate::{
+    FIXED, NESTEROV, OPTIMAL, RAMP, RAMPED, Report, SCALED, heavy_label, mean_std, mlp_runs,
+    quad_run,
+};
+
+pub fn write(r: &Report, dir: &Path) -> Result<()> {
+    quadratic_table(r, dir)?;
+    norm_figure(r, dir)?;
+    rate_figure(r, dir)?;
+    path_figures(r, dir)?;
+    flat_figure(r, dir)?;
+    mlp_table(r, dir)?;
+    mlp_figures(r, dir)
+}
+
+fn beta_of(m: Momentum) -> String {
+    match m {
+        Momentum::Constant(b) => fmt_sig(b, 5),
+        Momentum::Sutskever { mu_max, block } => format!("ramp (blocks of {block}) to {mu_max}"),
+    }
+}
+
+fn quadratic_table(r: &Report, dir: &Path) -> Result<()> {
+    let mut t = Table::new([
+        "run",
+        "α",
+        "β",
+        "roots (slowest direction)",
+        "iterations to ‖w‖ < 1e−6‖w₀‖",
+        "overshoots (sign changes of w₂)",
+        "sign changes of w₁",
+        "ρ, theory",
+        "ρ, fitted",
+        "iterations per e-fold, theory",
+        "measured",
+    ])
+    .numeric_columns(&[1, 4, 5, 6, 7, 8, 9, 10]);
+    let opt = |x: Option<f64>, f: fn(f64) -> String| x.map_or("—".to_string(), f);
+    for q in &r.quad {
+        t.row([
+            q.label.clone(),
+            fmt_sig(q.method.alpha, 4),
+            beta_of(q.method.momentum),
+            q.roots.map_or("varies".into(), |k| {
+                match k {
+                    RootKind::Complex => "complex",
+                    RootKind::Real => "real",
+                    RootKind::Repeated => "repeated",
+                }
+                .to_string()
+            }),
+            q.iterations
+                .map_or(format!("not converged in {}", r.problem.cap), |k| {
+                    k.to_string()
+                }),
+            q.overshoots.to_string(),
+            q.steep_sign_changes.to_string(),
+            opt(q.theory_rate, |x| fmt_sig(x, 6)),
+            opt(q.fitted_rate, |x| fmt_sig(x, 6)),
+            opt(q.theory_rate, |x| fmt_sig(e_folding(x), 3)),
+            opt(q.fitted_rate, |x| fmt_sig(e_folding(x), 3)),
+        ]);
+    }
+    write_atomic(&dir.join("quadratic.md"), t.to_markdown().as_bytes())
+}
+
+/// ‖w‖/‖w₀‖ against the iteration for every heavy-ball β and the optimal pair (log–log).
+fn norm_figure(r: &Report, dir: &Path) -> Result<()> {
+    let mut chart = LineChart::new(
+        Figure::new(
+            "Heavy ball on f(w) = ½(w₁² + 0.01 w₂²), α = 1: distance to the minimum",
+            "Log-log plot of the distance to the minimum against the iteration for each momentum: \
+             the larger beta, the later the curve reaches the tolerance, β = 0.99999 about ten \
+             thousand times later than β = 0.9.",
+        )
+        .with_size(900, 520),
+        "iteration (log scale)",
+        "‖w‖/‖w₀‖, largest in each bin (log scale)",
+    )
+    .log_x()
+    .log_y();
+    for q in r
+        .quad
+        .iter()
+        .filter(|q| !q.method.nesterov && q.label != RAMP)
+    {
+        chart = chart.with_series(Series::line(q.label.clone(), q.envelope.clone()));
+    }
+    let end = r
+        .quad
+        .iter()
+        .filter_map(|q| q.iterations)
+        .max()
+        .unwrap_or(r.problem.cap) as f64;
+    chart = chart.with_series(
+        Series::line(
+            "tolerance 1e−6",
+            [(1.0, r.problem.tol), (end, r.problem.tol)],
+        )
+        .dashed()
+        .color(palette::GREY),
+    );
+    chart.save(&dir.join("norm.svg"))
+}
+
+/// Goh's picture: iterations per e-fold against 1 − β, theory and measurement.
+fn rate_figure(r: &Report, dir: &Path) -> Result<()> {
+    let x = |b: f64| 1.0 - b;
+    let theory = |nesterov: bool| {
+        r.rate_curve
+            .iter()
+            .map(|p| {
+                (
+                    x(p.beta),
+                    e_folding(if nesterov { p.nesterov } else { p.heavy_ball }),
+                )
+            })
+            .filter(|p| p.1.is_finite() && p.1 > 0.0)
+            .collect::<Vec<_>>()
+    };
+    let measured = |nesterov: bool| {
+        r.quad
+            .iter()
+            .filter(|q| q.method.nesterov == nesterov && q.label != OPTIMAL)
+            .filter_map(|q| match q.method.momentum {
+                Momentum::Constant(b) => q.fitted_rate.map(|f| (x(b), e_folding(f))),
+                Momentum::Sutskever { .. } => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let asymptote: Vec<(f64, f64)> = r
+        .rate_curve
+        .iter()
+        .filter(|p| p.beta >= 0.5)
+        .map(|p| (x(p.beta), 2.0 / (1.0 - p.beta)))
+        .collect();
+    LineChart::new(
+        Figure::new(
+            "How fast the error shrinks, against β (α = 1, κ = 100)",
+            "Log-log plot of iterations per e-fold of the error against one minus beta: theory \
+             lines for heavy ball and Nesterov, with the measured runs as dots; past β ≈ 0.81 the \
+             heavy-ball curve follows 2/(1 − β).",
+        )
+        .with_size(900, 520),
+        "1 − β (log scale; β = 0 at the right, β → 1 to the left)",
+        "iterations per e-fold of ‖w‖ (log scale)",
+    )
+    .log_x()
+    .log_y()
+    .with_series(Series::line("heavy ball", theory(false)).color(palette::BLUE))
+    .with_series(Series::points("heavy ball runs", measured(false)).color(palette::BLUE))
+    .with_series(Series::line("Nesterov", theory(true)).color(palette::ORANGE))
+    .with_series(Series::points("Nesterov runs", measured(true)).color(palette::ORANGE))
+    .with_series(
+        Series::line("2/(1 − β)", asymptote)
+            .dashed()
+            .color(palette::GREY),
+    )
+    .save(&dir.join("rate.svg"))
+}
+
+/// 2-D paths over the contours of f for three momenta.
+fn path_figures(r: &Report, dir: &Path) -> Result<()> {
+    let lambda = r.problem.lambda;
+    for beta in [0.9, 0.99, 0.99999] {
+        let q = quad_run(r, &heavy_label(beta));
+        let steps = q.path.len() - 1;
+        let (mut x_hi, mut y_hi) = (0.0f64, 0.0f64);
+        for &(a, b) in &q.path {
+            x_hi = x_hi.max(a.abs());
+            y_hi = y_hi.max(b.abs());
+        }
+        let (x_hi, y_hi) = (1.1 * x_hi, 1.1 * y_hi);
+        ContourPlot::new(
+            Figure::new(
+                format!("β = {beta}: the first {steps} steps (α = 1)"),
+                format!(
+                    "The path of heavy ball with β = {beta} over the contour lines of the quadratic, \
+                     from (1, 1) for {steps} steps."
+                ),
+            )
+            .with_size(800, 460),
+            ("w₁ (steep, λ = 1)", "w₂ (flat, λ = 0.01)"),
+            (-x_hi, x_hi),
+            (-y_hi, y_hi),
+            move |a, b| 0.5 * (lambda[0] * a * a + lambda[1] * b * b),
+        )
+        .with_path(Series::line(q.label.clone(), q.path.clone()))
+        .with_path(Series::points("minimum", [(0.0, 0.0)]).color(palette::BLACK))
+        .with_path(Series::points("start", [q.path[0]]).color(palette::GREY))
+        .save(&dir.join(format!("path_{beta}.svg")))?;
+    }
+    Ok(())
+}
+
+/// The flat coordinate w₂ against the iteration: the overshoots, one by one.
+fn flat_figure(r: &Report, dir: &Path) -> Result<()> {
+    let mut chart = LineChart::new(
+        Figure::new(
+            "The flat coordinate w₂ over the first steps (α = 1)",
+            "Line chart of w₂ against the iteration: β = 0.9 overshoots a few times and settles, \
+             β = 0.99 swings with slowly shrinking amplitude, β = 0.99999 swings between −1 and 1 \
+             without visible damping; the optimal pair goes straight in.",
+        )
+        .with_size(900, 460),
+        "iteration",
+        "w₂ (flat direction, λ = 0.01)",
+    );
+    for label in [
+        heavy_label(0.9),
+        heavy_label(0.99),
+        heavy_label(0.99999),
+        OPTIMAL.to_string(),
+    ] {
+        let q = quad_run(r, &label);
+        let pts: Vec<(f64, f64)> = q
+            .path
+            .iter()
+            .enumerate()
+            .map(|(k, p)| (k as f64, p.1))
+            .collect();
+        chart = chart.with_series(Series::line(label, pts));
+    }
+    chart.save(&dir.join("flat.svg"))
+}
+
+fn mlp_table(r: &Report, dir: &Path) -> Result<()> {
+    let mut t = Table::new([
+        "optimiser",
+        "β",
+        "α",
+        "α/(1 − β)",
+        "final training loss (mean ± std over seeds)",
+        "test accuracy",
+        "rises of the smoothed loss, per seed",
+        "diverged",
+    ])
+    .numeric_columns(&[1, 2, 3, 4, 5]);
+    let mut keys: Vec<(String, f64)> = Vec::new();
+    for m in &r.mlp {
+        if !keys.iter().any(|k| k.0 == m.family && k.1 == m.beta) {
+            keys.push((m.family.clone(), m.beta));
+        }
+    }
+    keys.sort_by_key(|k| {
+        [FIXED, SCALED, NESTEROV, RAMPED]
+            .iter()
+            .position(|f| *f == k.0)
+    });
+    for (family, beta) in keys {
+        let runs = mlp_runs(r, &family, beta);
+        let finite: Vec<f64> = runs
+            .iter()
+            .map(|m| m.final_loss)
+            .filter(|x| x.is_finite())
+            .collect();
+        let acc: Vec<f64> = runs
+            .iter()
+            .map(|m| m.test_accuracy)
+            .filter(|x| x.is_finite())
+            .collect();
+        let ms = |xs: &[f64], f: &dyn Fn(f64) -> String| {
+            if xs.is_empty() {
+                "—".to_string()
+            } else {
+                let (m, s) = mean_std(xs);
+                let partial = if xs.len() < runs.len() {
+                    format!(" ({} of {} seeds)", xs.len(), runs.len())
+                } else {
+                    String::new()
+                };
+                format!("{} ± {}{partial}", f(m), f(s))
+            }
+        };
+        let diverged: Vec<String> = runs
+            .iter()
+            .filter_map(|m| m.diverged_at.map(|s| format!("step {s}")))
+            .collect();
+        let lr = runs[0].lr;
+        t.row([
+            if family == RAMPED {
+                format!("{family} (Sutskever et al.), then 0.9")
+            } else {
+                family.clone()
+            },
+            if family == RAMPED {
+                format!("≤ {beta}")
+            } else {
+                fmt_sig(beta, 5)
+            },
+            fmt_sig(lr, 3),
+            if family == RAMPED {
+                "—".into()
+            } else {
+                fmt_sig(lr / (1.0 - beta), 3)
+            },
+            ms(&finite, &|x| fmt_sig(x, 3)),
+            ms(&acc, &|x| format!("{:.1}%", 100.0 * x)),
+            runs.iter()
+                .map(|m| m.rises.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if diverged.is_empty() {
+                "no".into()
+            } else {
+                diverged.join(", ")
+            },
+        ]);
+    }
+    write_atomic(&dir.join("mlp.md"), t.to_markdown().as_bytes())
+}
+
+/// The smoothed mini-batch loss of seed 0 against the step.
+fn loss_series(r: &Report, name: &str, family: &str, beta: f64) -> Series {
+    let run = mlp_runs(r, family, beta)
+        .into_iter()
+        .find(|m| m.seed_index == 0)
+        .expect("seed 0 was run");
+    let w = r.smoothing as f64;
+    Series::line(
+        name,
+        run.smoothed
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| ((i as f64 + 1.0) * w, l))
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
+    let betas: Vec<f64> = mlp_runs(r, FIXED, 0.0)
+        .first()
+        .map(|_| {
+            let mut b: Vec<f64> = r
+                .mlp
+                .iter()
+                .filter(|m| m.family == FIXED)
+                .map(|m| m.beta)
+                .collect();
+            b.dedup();
+            b.sort_by(f64::total_cmp);
+            b.dedup();
+            b
+        })
+        .unwrap_or_default();
+    let panel = |title: String, family: &str| {
+        let mut chart = LineChart::new(
+            Figure::new(title, ""),
+            "step",
+            "training loss, smoothed (log scale)",
+        )
+        .log_y();
+        for &b in &betas {
+            chart = chart.with_series(loss_series(r, &heavy_label(b), family, b));
+        }
+        chart
+    };
+    LineGrid::new(
+        Figure::new(
+            format!(
+                "Fashion-MNIST MLP, SGD with momentum: mean loss over windows of {} steps (seed 0)",
+                r.smoothing
+            ),
+            "Two log-scale panels of the smoothed training loss against the step for five \
+             momenta: with a fixed step, and with a fixed effective step α/(1 − β).",
+        )
+        .with_size(1100, 470),
+        vec![
+            panel(
+                format!("fixed step α = {}", lab::snapshot::round_sig(r.lr, 3)),
+                FIXED,
+            ),
+            panel(
+                format!(
+                    "fixed effective step α/(1 − β) = {}",
+                    lab::snapshot::round_sig(r.effective_lr, 3)
+                ),
+                SCALED,
+            ),
+        ],
+        2,
+    )
+    .save(&dir.join("mlp_loss.svg"))?;
+
+    let mut beyond = LineChart::new(
+        Figure::new("Nesterov at the same β", ""),
+        "step",
+        "training loss, smoothed (log scale)",
+    )
+    .log_y();
+    for &b in &betas {
+        beyond = beyond.with_series(loss_series(r, &heavy_label(b), NESTEROV, b));
+    }
+    let ramp_beta = r
+        .mlp
+        .iter()
+        .find(|m| m.family == RAMPED)
+        .map_or(0.99999, |m| m.beta);
+    let ramp = LineChart::new(
+        Figure::new("heavy ball: constant β against the ramp", ""),
+        "step",
+        "training loss, smoothed (log scale)",
+    )
+    .log_y()
+    .with_series(loss_series(r, &heavy_label(0.9), FIXED, 0.9))
+    .with_series(loss_series(r, &heavy_label(0.99999), FIXED, 0.99999))
+    .with_series(
+        loss_series(r, "ramp, then 0.9", RAMPED, ramp_beta)
+            .color(palette::BLACK)
+            .dashed(),
+    );
+    LineGrid::new(
+        Figure::new(
+            format!(
+                "Beyond the answer: Nesterov and a momentum ramp (α = {}, seed 0)",
+                lab::snapshot::round_sig(r.lr, 3)
+            ),
+            "Two log-scale panels of the smoothed training loss: Nesterov momentum at five β, and \
+             heavy ball at β = 0.9 and 0.99999 against Sutskever's ramp.",
+        )
+        .with_size(1100, 470),
+        vec![beyond, ramp],
+        2,
+    )
+    .save(&dir.join("mlp_beyond.svg"))
+}

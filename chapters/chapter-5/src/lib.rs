@@ -1,0 +1,509 @@
+//! Chapter 5: what happens when SGD momentum is too close to 1 (e.g. 0.99999)?
+//!
+//! Two modules:
+//! 1. [`quadratic`]: heavy ball (and Nesterov, and a momentum ramp) on an ill-conditioned
+//!    quadratic: iterations, overshoots, measured rate against the 2×2 eigenvalue theory, paths;
+//! 2. [`mlp`]: a Fashion-MNIST MLP at the same momenta, at a fixed step and at a fixed effective
+//!    step α/(1 − β).
+
+pub mod artifacts;
+pub mod mlp;
+pub mod quadratic;
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Result;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use lab::chapter::{Chapter, Claim};
+use lab::data::{Standardizer, fashion_mnist};
+use lab::progress::Progress;
+use lab::report::fmt_sig;
+
+use mlp::{MlpRun, MomentumSchedule, NetConfig, Variant};
+use quadratic::{Method, Momentum, Problem, QuadRun, RootKind};
+
+/// The chapter, as the book pipeline sees it.
+pub struct Chapter5;
+
+// ANCHOR: config
+#[derive(Clone, Debug, Serialize)]
+pub struct Config {
+    pub seed: u64,
+    /// Experiments 1–3: f(w) = ½(w₁² + 0.01 w₂²), w₀ = (1, 1), α = 1 (the settings).
+    pub problem: Problem,
+    pub quad_alpha: f64,
+    pub quad_betas: Vec<f64>,
+    /// Experiment 5 on the quadratic: Nesterov at these β (α = 1), and Sutskever's ramp
+    /// (blocks of 250 steps, as in the paper) capped at 0.99999.
+    pub nesterov_betas: Vec<f64>,
+    pub ramp_block: usize,
+    pub ramp_mu_max: f64,
+    /// Experiment 4: a stratified subset of Fashion-MNIST's training set, the network,
+    /// the momenta, the step α (0.01, LITERATURE.md Q5) and the effective step α/(1 − β) kept
+    /// constant in the second family (0.1 = 0.01/(1 − 0.9)); several seeds.
+    pub train_samples: usize,
+    pub net: NetConfig,
+    pub mlp_betas: Vec<f64>,
+    pub lr: f32,
+    pub effective_lr: f32,
+    pub seeds: usize,
+    /// The ramp's last phase: β = 0.9 for the last 20% of the steps.
+    pub ramp_final_fraction: f64,
+    /// A "rise" is a climb of the smoothed loss by ≥ 20% above its latest trough; "many times"
+    /// means at least `min_rises` (3 on the full run; the smoke run's 32 steps make only 4
+    /// smoothed windows of 10, so it asks for 1).
+    pub rise_factor: f64,
+    pub min_rises: usize,
+    /// Repeats of the slowest quadratic run for its (median) timing.
+    pub timing_repeats: usize,
+    /// Points of the theory curve in the rate figure.
+    pub rate_points: usize,
+}
+// ANCHOR_END: config
+
+impl Config {
+    pub fn full() -> Self {
+        Config {
+            seed: 1,
+            problem: Problem {
+                lambda: [1.0, 0.01],
+                w0: [1.0, 1.0],
+                tol: 1e-6,
+                fit_from: 1e-2,
+                fit_to: 1e-12,
+                cap: 20_000_000,
+                path_steps: 400,
+                envelope_bins: 400,
+            },
+            quad_alpha: 1.0,
+            quad_betas: vec![0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 0.99999],
+            nesterov_betas: vec![0.9, 0.99, 0.999, 0.9999, 0.99999],
+            ramp_block: 250,
+            ramp_mu_max: 0.99999,
+            train_samples: 10_000,
+            net: NetConfig {
+                sizes: vec![784, 128, 10],
+                epochs: 3,
+                batch: 64,
+                smoothing: 10,
+            },
+            mlp_betas: vec![0.0, 0.9, 0.99, 0.999, 0.99999],
+            lr: 0.01,
+            effective_lr: 0.1,
+            seeds: 3,
+            ramp_final_fraction: 0.2,
+            rise_factor: 1.2,
+            min_rises: 3,
+            timing_repeats: 5,
+            rate_points: 250,
+        }
+    }
+    pub fn smoke() -> Self {
+        let full = Self::full();
+        Config {
+            train_samples: 1_000,
+            net: NetConfig {
+                sizes: vec![784, 32, 10],
+                epochs: 1,
+                batch: 32,
+                smoothing: 10,
+            },
+            seeds: 2,
+            min_rises: 1,
+            timing_repeats: 1,
+            rate_points: 50,
+            // Smaller figures' data: a shorter snapshot.
+            problem: Problem {
+                path_steps: 100,
+                envelope_bins: 60,
+                ..full.problem.clone()
+            },
+            ..full
+        }
+    }
+}
+
+/// The theory curve of the convergence-rate figure: the spectral radius at α = 1 for one β.
+#[derive(Clone, Debug, Serialize)]
+pub struct RatePoint {
+    pub beta: f64,
+    pub heavy_ball: f64,
+    pub nesterov: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Timings {
+    /// Median wall time of the β = 0.99999 heavy-ball run, and per step (nanoseconds).
+    pub slowest_run_ms: f64,
+    pub ns_per_step: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub problem: Problem,
+    /// (α*, β*) for this problem.
+    pub optimal: (f64, f64),
+    pub quad: Vec<QuadRun>,
+    pub rate_curve: Vec<RatePoint>,
+    pub mlp: Vec<MlpRun>,
+    pub lr: f64,
+    pub effective_lr: f64,
+    pub smoothing: usize,
+    pub rise_factor: f64,
+    pub min_rises: usize,
+    pub timings: Timings,
+}
+
+/// Labels of the quadratic runs.
+pub fn heavy_label(beta: f64) -> String {
+    format!("β = {beta}")
+}
+pub const OPTIMAL: &str = "optimal α*, β*";
+pub fn nesterov_label(beta: f64) -> String {
+    format!("Nesterov β = {beta}")
+}
+pub const RAMP: &str = "ramp to 0.99999";
+
+/// MLP families.
+pub const FIXED: &str = "fixed α";
+pub const SCALED: &str = "fixed α/(1 − β)";
+pub const NESTEROV: &str = "Nesterov";
+pub const RAMPED: &str = "ramp";
+
+pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
+    // 1–3 and 5 on the quadratic: independent, deterministic runs.
+    let p = &cfg.problem;
+    let optimal = quadratic::optimal(p.lambda[0], p.lambda[1]);
+    let constant = |alpha, beta, nesterov| Method {
+        alpha,
+        momentum: Momentum::Constant(beta),
+        nesterov,
+    };
+    let mut jobs: Vec<(String, Method)> = cfg
+        .quad_betas
+        .iter()
+        .map(|&b| (heavy_label(b), constant(cfg.quad_alpha, b, false)))
+        .collect();
+    jobs.push((OPTIMAL.into(), constant(optimal.0, optimal.1, false)));
+    jobs.extend(
+        cfg.nesterov_betas
+            .iter()
+            .map(|&b| (nesterov_label(b), constant(cfg.quad_alpha, b, true))),
+    );
+    let ramp = Momentum::Sutskever {
+        mu_max: cfg.ramp_mu_max,
+        block: cfg.ramp_block,
+    };
+    jobs.push((
+        RAMP.into(),
+        Method {
+            alpha: cfg.quad_alpha,
+            momentum: ramp,
+            nesterov: false,
+        },
+    ));
+    let bar = progress.bar(jobs.len() as u64, "1-3 quadratic");
+    let quad: Vec<QuadRun> = jobs
+        .par_iter()
+        .map(|(label, m)| {
+            let r = quadratic::run(label, *m, p);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish();
+
+    // How long the slowest run takes (median of repeats; never compared, never snapshotted).
+    let slowest = constant(cfg.quad_alpha, 0.99999, false);
+    let mut ms: Vec<f64> = (0..cfg.timing_repeats)
+        .map(|_| {
+            let t = Instant::now();
+            let r = quadratic::run("timing", slowest, p);
+            std::hint::black_box(r);
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    let slowest_run_ms = ms[ms.len() / 2];
+    let slowest_steps = quad
+        .iter()
+        .find(|r| r.label == heavy_label(0.99999))
+        .map_or(1, |r| r.steps_run) as f64;
+    // Two passes: the run, then the refit of its envelope.
+    let ns_per_step = slowest_run_ms * 1e6 / (slowest_steps * 2.0);
+
+    // The theory curve: 1 − β log-spaced from 1 to 1e-5.
+    let rate_curve = (0..=cfg.rate_points)
+        .map(|i| {
+            let beta = 1.0 - 10f64.powf(-5.0 * i as f64 / cfg.rate_points as f64);
+            let rho = |nesterov| {
+                let m = Method {
+                    alpha: cfg.quad_alpha,
+                    momentum: Momentum::Constant(beta),
+                    nesterov,
+                };
+                quadratic::predicted_rate(&m, p.lambda).map_or(f64::NAN, |r| r.0)
+            };
+            RatePoint {
+                beta,
+                heavy_ball: rho(false),
+                nesterov: rho(true),
+            }
+        })
+        .collect();
+
+    // 4–5 on the MLP.
+    let data = fashion_mnist()?;
+    let mut train = data.train.stratified_subset(cfg.train_samples, cfg.seed);
+    let mut test = data.test;
+    let scaler = Standardizer::fit(&train);
+    scaler.apply(&mut train);
+    scaler.apply(&mut test);
+    let mut variants: Vec<Variant> = Vec::new();
+    for &b in &cfg.mlp_betas {
+        let v = |family: &str, lr: f32, nesterov| Variant {
+            family: family.into(),
+            beta: b,
+            lr,
+            schedule: MomentumSchedule::Constant(b as f32),
+            nesterov,
+        };
+        variants.push(v(FIXED, cfg.lr, false));
+        // α = (α/(1 − β))·(1 − β), computed in f64: 1 − β in f32 would be 0.1% off at 0.99999.
+        variants.push(v(
+            SCALED,
+            (f64::from(cfg.effective_lr) * (1.0 - b)) as f32,
+            false,
+        ));
+        variants.push(v(NESTEROV, cfg.lr, true));
+    }
+    variants.push(Variant {
+        family: RAMPED.into(),
+        beta: cfg.ramp_mu_max,
+        lr: cfg.lr,
+        schedule: MomentumSchedule::Ramp {
+            mu_max: cfg.ramp_mu_max,
+            block: cfg.ramp_block,
+            final_mu: 0.9,
+            final_fraction: cfg.ramp_final_fraction,
+        },
+        nesterov: false,
+    });
+    let runs: Vec<(usize, &Variant)> = (0..cfg.seeds)
+        .flat_map(|s| variants.iter().map(move |v| (s, v)))
+        .collect();
+    let bar = progress.bar(runs.len() as u64, "4-5 MLP");
+    let mlp = runs
+        .par_iter()
+        .map(|&(s, v)| {
+            let r = mlp::train(&cfg.net, v, &train, &test, cfg.seed, s, cfg.rise_factor);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish();
+
+    Ok(Report {
+        problem: p.clone(),
+        optimal,
+        quad,
+        rate_curve,
+        mlp,
+        lr: f64::from(cfg.lr),
+        effective_lr: f64::from(cfg.effective_lr),
+        smoothing: cfg.net.smoothing,
+        rise_factor: cfg.rise_factor,
+        min_rises: cfg.min_rises,
+        timings: Timings {
+            slowest_run_ms,
+            ns_per_step,
+        },
+    })
+}
+
+/// The quadratic run with this label.
+pub fn quad_run<'a>(r: &'a Report, label: &str) -> &'a QuadRun {
+    r.quad
+        .iter()
+        .find(|q| q.label == label)
+        .unwrap_or_else(|| panic!("quadratic run {label} was run"))
+}
+
+/// Iterations to converge, the cap standing in for "not converged".
+pub fn iterations_or_cap(r: &Report, q: &QuadRun) -> usize {
+    q.iterations.unwrap_or(r.problem.cap)
+}
+
+/// Relative error of the fitted log-rate against ln √β, for heavy-ball runs whose slowest
+/// direction has complex roots.
+pub fn slope_errors(r: &Report) -> Vec<(f64, f64)> {
+    r.quad
+        .iter()
+        .filter(|q| !q.method.nesterov && q.roots == Some(RootKind::Complex))
+        .filter_map(|q| {
+            let Momentum::Constant(beta) = q.method.momentum else {
+                return None;
+            };
+            let fitted = q.fitted_rate?;
+            Some((beta, (fitted.ln() / (0.5 * beta.ln()) - 1.0).abs()))
+        })
+        .collect()
+}
+
+/// The MLP runs of one family and β, over seeds.
+pub fn mlp_runs<'a>(r: &'a Report, family: &str, beta: f64) -> Vec<&'a MlpRun> {
+    r.mlp
+        .iter()
+        .filter(|m| m.family == family && m.beta == beta)
+        .collect()
+}
+
+/// Mean and sample standard deviation (NaN-propagating).
+pub fn mean_std(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = if xs.len() > 1 {
+        xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+pub fn claims(r: &Report) -> Vec<Claim> {
+    let cap = r.problem.cap;
+    let (hi, lo) = (
+        quad_run(r, &heavy_label(0.99999)),
+        quad_run(r, &heavy_label(0.9)),
+    );
+    let ratio = iterations_or_cap(r, hi) as f64 / iterations_or_cap(r, lo) as f64;
+    let its = |q: &QuadRun| {
+        q.iterations
+            .map_or(format!("not converged in {cap}"), |k| k.to_string())
+    };
+    let errors = slope_errors(r);
+    let worst = errors.iter().map(|e| e.1).fold(0.0, f64::max);
+    let opt = quad_run(r, OPTIMAL);
+    let best_other = r
+        .quad
+        .iter()
+        .filter(|q| q.label != OPTIMAL)
+        .min_by_key(|q| iterations_or_cap(r, q))
+        .expect("other runs");
+    let opt_fastest =
+        opt.iterations.is_some() && iterations_or_cap(r, opt) < iterations_or_cap(r, best_other);
+
+    let high = mlp_runs(r, FIXED, 0.99999);
+    let base = mlp_runs(r, FIXED, 0.9);
+    let worse = high.iter().zip(&base).all(|(h, b)| {
+        h.diverged_at.is_some() || !h.final_loss.is_finite() || h.final_loss > b.final_loss
+    });
+    let finals = |runs: &[&MlpRun]| {
+        runs.iter()
+            .map(|m| match m.diverged_at {
+                Some(t) => format!("diverged at step {t}"),
+                None => fmt_sig(m.final_loss, 3),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rises = |runs: &[&MlpRun]| {
+        runs.iter()
+            .map(|m| m.rises.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mean_rises = high.iter().map(|m| m.rises as f64).sum::<f64>() / high.len() as f64;
+    vec![
+        Claim::new(
+            "On the quadratic, β = 0.99999 needs ≥ 100× the iterations of β = 0.9, with ≥ 1000 overshoots",
+            format!(
+                "{} vs {} iterations ({}×); {} sign changes of w₂",
+                its(hi),
+                its(lo),
+                fmt_sig(ratio, 3),
+                hi.overshoots
+            ),
+            ratio >= 100.0 && hi.overshoots >= 1000,
+        )
+        .literature(
+            "e-folding time ≈ 2/(1 − β): 19 iterations at 0.9, 200,000 at 0.99999",
+            "Goh 2017, Distill",
+        ),
+        Claim::new(
+            "The fitted slope of log‖w‖ matches ln √β within 5% wherever the roots are complex",
+            format!(
+                "worst relative error {}% over β ∈ {{{}}}",
+                fmt_sig(100.0 * worst, 2),
+                errors.iter().map(|e| e.0.to_string()).collect::<Vec<_>>().join(", ")
+            ),
+            !errors.is_empty() && worst < 0.05,
+        )
+        .literature("complex eigenvalues of the 2×2 iteration matrix have modulus √β", "Goh 2017, Distill"),
+        Claim::new(
+            "The optimal (α*, β*) converges fastest of all runs",
+            format!(
+                "{} iterations (α* = {}, β* = {}); next best: {} with {}",
+                its(opt),
+                fmt_sig(r.optimal.0, 4),
+                fmt_sig(r.optimal.1, 4),
+                best_other.label,
+                its(best_other)
+            ),
+            opt_fastest,
+        )
+        .literature(
+            "rate (√κ − 1)/(√κ + 1) = 0.818 at κ = 100, vs (κ − 1)/(κ + 1) for gradient descent",
+            "Goh 2017, Distill",
+        ),
+        Claim::new(
+            format!(
+                "On the MLP (α = {}), β = 0.99999 ends with a higher loss than β = 0.9 (or diverges), and its loss rises ≥ {} times",
+                fmt_sig(r.lr, 2), r.min_rises
+            ),
+            format!(
+                "final training loss per seed: β = 0.99999 {}; β = 0.9 {}. Rises of ≥ {}%: {} (β = 0.9: {})",
+                finals(&high),
+                finals(&base),
+                fmt_sig(100.0 * (r.rise_factor - 1.0), 2),
+                rises(&high),
+                rises(&base)
+            ),
+            worse && mean_rises >= r.min_rises as f64,
+        )
+        .literature(
+            "speed builds up, overshoots, comes back, oscillates: much slower convergence",
+            "Géron, HOML 3rd ed., ch. 11, exercise 5",
+        ),
+    ]
+}
+
+impl Chapter for Chapter5 {
+    const NAME: &'static str = "chapter-5";
+    const TITLE: &'static str = "What if SGD momentum is too close to 1?";
+    const SOURCE_DIR: &'static str = env!("CARGO_MANIFEST_DIR");
+    type Config = Config;
+    type Report = Report;
+
+    fn full() -> Config {
+        Config::full()
+    }
+    fn smoke() -> Config {
+        Config::smoke()
+    }
+    fn with_seed(cfg: Config, seed: u64) -> Config {
+        Config { seed, ..cfg }
+    }
+    fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
+        run(cfg, progress)
+    }
+    fn write_artifacts(r: &Report, dir: &Path) -> Result<()> {
+        artifacts::write(r, dir)
+    }
+    fn claims(r: &Report) -> Vec<Claim> {
+        claims(r)
+    }
+}

@@ -1,0 +1,200 @@
+//! Experiment 4 (and the network half of 5): a Fashion-MNIST MLP trained with SGD at several
+//! momenta, at a fixed step α and at a fixed effective step α/(1 − β), with Nesterov, and with
+//! Sutskever et al.'s momentum ramp.
+
+use ndarray::Axis;
+use serde::Serialize;
+
+use lab::data::Dataset;
+use lab::loss::softmax_cross_entropy;
+use lab::rng::{derive_seed, rng_stream};
+use lab::train::evaluate;
+use lab::{Mlp, MlpSpec, Sgd, SgdConfig};
+
+use crate::quadratic::sutskever_momentum;
+
+/// The network and how it is trained.
+#[derive(Clone, Debug, Serialize)]
+pub struct NetConfig {
+    /// Layer sizes, input to output (ReLU, He initialisation).
+    pub sizes: Vec<usize>,
+    pub epochs: usize,
+    pub batch: usize,
+    /// Steps per point of the smoothed loss curve.
+    pub smoothing: usize,
+}
+
+/// How β evolves during training.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub enum MomentumSchedule {
+    Constant(f32),
+    /// Sutskever's ramp capped at `mu_max`, then `final_mu` for the last `final_fraction` of
+    /// the steps.
+    Ramp {
+        mu_max: f64,
+        block: usize,
+        final_mu: f32,
+        final_fraction: f64,
+    },
+}
+
+/// One variant of the optimiser.
+#[derive(Clone, Debug, Serialize)]
+pub struct Variant {
+    /// "fixed α", "fixed α/(1 − β)", "Nesterov", "ramp".
+    pub family: String,
+    /// β (the cap μ_max for the ramp).
+    pub beta: f64,
+    pub lr: f32,
+    pub schedule: MomentumSchedule,
+    pub nesterov: bool,
+}
+
+/// One training run.
+#[derive(Clone, Debug, Serialize)]
+pub struct MlpRun {
+    pub family: String,
+    pub beta: f64,
+    pub lr: f64,
+    pub seed_index: usize,
+    /// Mean mini-batch loss over each window of `smoothing` steps (up to divergence).
+    pub smoothed: Vec<f64>,
+    /// The step at which the loss became NaN or infinite.
+    pub diverged_at: Option<usize>,
+    /// Cross-entropy on the whole training subset after training (NaN if diverged).
+    pub final_loss: f64,
+    pub test_accuracy: f64,
+    /// Climbs of the smoothed loss by ≥ `rise_factor` from a trough ([`count_rises`]).
+    pub rises: usize,
+}
+
+// ANCHOR: rises
+/// How many times `curve` climbs by a factor ≥ `factor` above its latest trough: a zig-zag
+/// counter with hysteresis, so noise smaller than the factor is ignored and a monotone blow-up
+/// counts once. Stops at the first non-finite value.
+pub fn count_rises(curve: &[f64], factor: f64) -> usize {
+    let Some(&first) = curve.first() else {
+        return 0;
+    };
+    let (mut rises, mut rising, mut trough, mut peak) = (0, false, first, first);
+    for &x in curve.iter().take_while(|x| x.is_finite()) {
+        if rising {
+            if x > peak {
+                peak = x;
+            } else if x * factor < peak {
+                rising = false;
+                trough = x;
+            }
+        } else if x < trough {
+            trough = x;
+        } else if x > factor * trough {
+            rising = true;
+            rises += 1;
+            peak = x;
+        }
+    }
+    rises
+}
+// ANCHOR_END: rises
+
+// ANCHOR: train
+/// Train one network with `variant`; `seed_index` picks the initial weights and the batch order
+/// (shared by every variant with that index, so comparisons are paired).
+pub fn train(
+    net: &NetConfig,
+    variant: &Variant,
+    train: &Dataset,
+    test: &Dataset,
+    seed: u64,
+    seed_index: usize,
+    rise_factor: f64,
+) -> MlpRun {
+    let spec = MlpSpec::relu(&net.sizes);
+    let mut model = Mlp::new(
+        &spec,
+        &mut rng_stream(derive_seed(seed, "weights"), seed_index as u64),
+    );
+    let mut order = rng_stream(derive_seed(seed, "batch order"), seed_index as u64);
+    let mut cfg = SgdConfig::momentum(variant.lr, 0.0);
+    cfg.nesterov = variant.nesterov;
+    let mut opt = Sgd::new(cfg);
+    let steps_per_epoch = train.len().div_ceil(net.batch);
+    let total = net.epochs * steps_per_epoch;
+    let (mut losses, mut diverged_at, mut t) = (Vec::with_capacity(total), None, 0);
+    'epochs: for _ in 0..net.epochs {
+        for batch in train.batches(net.batch, &mut order) {
+            opt.config.momentum = match variant.schedule {
+                MomentumSchedule::Constant(b) => b,
+                MomentumSchedule::Ramp {
+                    mu_max,
+                    block,
+                    final_mu,
+                    final_fraction,
+                } => {
+                    if t as f64 >= (1.0 - final_fraction) * total as f64 {
+                        final_mu
+                    } else {
+                        sutskever_momentum(t, mu_max, block) as f32
+                    }
+                }
+            };
+            let x = train.x.select(Axis(0), &batch);
+            let y: Vec<usize> = batch.iter().map(|&i| train.y[i]).collect();
+            let (out, cache) = model.forward_train(x.view(), None);
+            let (loss, grad) = softmax_cross_entropy(out.view(), &y);
+            t += 1;
+            if !loss.is_finite() {
+                diverged_at = Some(t);
+                break 'epochs;
+            }
+            losses.push(loss);
+            let grads = model.backward(&cache, grad.view());
+            opt.step(&mut model, &grads);
+        }
+    }
+    let smoothed: Vec<f64> = losses
+        .chunks(net.smoothing)
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect();
+    let (final_loss, test_accuracy) = if diverged_at.is_some() {
+        (f64::NAN, f64::NAN)
+    } else {
+        (evaluate(&model, train).0, evaluate(&model, test).1)
+    };
+    // A finite but astronomically large loss can still overflow the full-set mean.
+    let final_loss = if final_loss.is_finite() {
+        final_loss
+    } else {
+        f64::NAN
+    };
+    MlpRun {
+        family: variant.family.clone(),
+        beta: variant.beta,
+        lr: f64::from(variant.lr),
+        seed_index,
+        rises: count_rises(&smoothed, rise_factor),
+        smoothed,
+        diverged_at,
+        final_loss,
+        test_accuracy,
+    }
+}
+// ANCHOR_END: train
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rises_ignore_noise_and_count_each_climb_once() {
+        assert_eq!(count_rises(&[], 1.2), 0);
+        // Falling with 10% noise: no rise of 20%.
+        assert_eq!(count_rises(&[2.0, 1.8, 1.9, 1.5, 1.6, 1.2], 1.2), 0);
+        // A monotone blow-up is one rise.
+        assert_eq!(count_rises(&[1.0, 2.0, 4.0, 8.0, 16.0], 1.2), 1);
+        // Three oscillations.
+        assert_eq!(count_rises(&[1.0, 3.0, 1.0, 3.0, 1.0, 3.0], 1.2), 3);
+        // Stops at NaN.
+        assert_eq!(count_rises(&[1.0, 3.0, f64::NAN, 1.0, 3.0], 1.2), 1);
+    }
+}

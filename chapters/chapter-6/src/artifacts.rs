@@ -1,0 +1,366 @@
+//! Figures and tables of chapter 6, drawn from the [`Report`](crate::Report) alone.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use lab::plot::{Figure, Histogram, HistogramGrid, LineChart, LineGrid, RGBColor, Series};
+use lab::report::{Table, fmt_mean_std, write_atomic};
+
+use crate::prune::Scope;
+use crate::speed::crossover;
+use crate::{LOG_HIST, Report, Seeds, find_one_shot, l1_reference};
+
+const GREY: RGBColor = RGBColor(150, 150, 150);
+
+pub fn write(r: &Report, dir: &Path) -> Result<()> {
+    one_shot_figure_and_table(r, dir)?;
+    gradual_figure_and_table(r, dir)?;
+    l1_figure_and_table(r, dir)?;
+    speed_figure_and_table(r, dir)?;
+    combined_figure(r, dir)
+}
+
+fn pct(s: f64) -> f64 {
+    100.0 * s
+}
+
+fn acc(s: &Seeds) -> String {
+    fmt_mean_std(s.mean(), s.std(), 2)
+}
+
+fn dense_line(r: &Report, lo: f64, hi: f64) -> Series {
+    let d = r.dense_continued.mean();
+    Series::line("dense (same steps)", [(lo, d), (hi, d)])
+        .dashed()
+        .color(GREY)
+}
+
+fn sparsity_range(r: &Report) -> (f64, f64) {
+    let xs: Vec<f64> = r.one_shot.iter().map(|o| pct(o.sparsity)).collect();
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lo - 2.0, hi + 1.0)
+}
+
+fn one_shot_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+    let (lo, hi) = sparsity_range(r);
+    let panel = |scope: Scope| {
+        let rows: Vec<_> = r.one_shot.iter().filter(|o| o.scope == scope).collect();
+        LineChart::new(
+            Figure::new(format!("{} threshold", scope.name()), ""),
+            "sparsity (% of weights zero)",
+            "test accuracy (%)",
+        )
+        .with_series(dense_line(r, lo, hi))
+        .with_series(
+            Series::line(
+                "no fine-tuning",
+                rows.iter().map(|o| (pct(o.sparsity), o.pruned.mean())),
+            )
+            .with_markers(),
+        )
+        .with_series(
+            Series::line(
+                "fine-tuned",
+                rows.iter().map(|o| (pct(o.sparsity), o.tuned.mean())),
+            )
+            .with_markers(),
+        )
+        .with_y_range(0.0, 100.0)
+    };
+    LineGrid::new(
+        Figure::new(
+            "One-shot magnitude pruning of LeNet-300-100",
+            "Two line charts of test accuracy against sparsity, for a global and a per-layer \
+             magnitude threshold, before and after fine-tuning with the mask fixed.",
+        )
+        .with_size(1100, 460),
+        vec![panel(Scope::Global), panel(Scope::PerLayer)],
+        2,
+    )
+    .save(&dir.join("one_shot.svg"))?;
+
+    let mut t = Table::new([
+        "threshold",
+        "sparsity",
+        "layer sparsity (784-300 / 300-100 / 100-10)",
+        "accuracy, pruned (%)",
+        "pruned + fine-tuned (%)",
+    ])
+    .numeric_columns(&[1, 3, 4]);
+    for o in &r.one_shot {
+        t.row([
+            o.scope.name().to_string(),
+            format!("{:.0}%", pct(o.sparsity)),
+            o.layer_sparsity
+                .iter()
+                .map(|s| format!("{:.1}%", pct(*s)))
+                .collect::<Vec<_>>()
+                .join(" / "),
+            acc(&o.pruned),
+            acc(&o.tuned),
+        ]);
+    }
+    t.row([
+        "dense baseline".to_string(),
+        "0%".into(),
+        "—".into(),
+        acc(&r.baseline),
+        format!("{} (trained on, same steps)", acc(&r.dense_continued)),
+    ]);
+    write_atomic(&dir.join("one_shot.md"), t.to_markdown().as_bytes())
+}
+
+fn gradual_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+    let mut chart = LineChart::new(
+        Figure::new(
+            "Gradual pruning: the schedule's target and the measured sparsity",
+            "Line chart of sparsity against training step for each final sparsity: the cubic \
+             target as a dashed staircase updated every `frequency` steps and the measured \
+             fraction of zero weights as a solid line on top of it.",
+        ),
+        "step after the start of pruning",
+        "sparsity (% of weights zero)",
+    )
+    .with_y_range(0.0, 100.0);
+    for g in &r.gradual {
+        let name = format!("s_f = {:.0}%", pct(g.sparsity));
+        // The smooth curve s_t, for reference.
+        let end = g.trace.last().map_or(1, |p| p.step);
+        let smooth: Vec<(f64, f64)> = (0..=200)
+            .map(|i| {
+                let t = i * end / 200;
+                (t as f64, pct(g.schedule.sparsity(t)))
+            })
+            .collect();
+        chart = chart.with_series(Series::line("", smooth).dashed().color(GREY));
+        chart = chart.with_series(Series::line(
+            name,
+            g.trace.iter().map(|p| (p.step as f64, pct(p.measured))),
+        ));
+    }
+    chart.save(&dir.join("gradual_schedule.svg"))?;
+
+    let n: usize = r.weights_per_layer.iter().sum();
+    let mut t = Table::new([
+        "final sparsity s_f",
+        "schedule",
+        "zeros at the end (first seed)",
+        "round(s_f·n)",
+        "accuracy, gradual (%)",
+        "one-shot per layer + fine-tune (%)",
+    ])
+    .numeric_columns(&[2, 3, 4, 5]);
+    for g in &r.gradual {
+        let s = g.schedule;
+        let one = find_one_shot(r, Scope::PerLayer, g.sparsity);
+        t.row([
+            format!("{:.0}%", pct(g.sparsity)),
+            format!(
+                "steps {}–{}, every {}, power {}",
+                s.begin_step, s.end_step, s.frequency, s.power
+            ),
+            format!(
+                "{} of {n} ({:.4}%)",
+                g.zeros[0].iter().sum::<usize>(),
+                100.0 * g.zeros[0].iter().sum::<usize>() as f64 / n as f64
+            ),
+            g.expected_zeros.iter().sum::<usize>().to_string(),
+            acc(&g.accuracy),
+            one.map_or("—".into(), |o| acc(&o.tuned)),
+        ]);
+    }
+    write_atomic(&dir.join("gradual.md"), t.to_markdown().as_bytes())
+}
+
+fn l1_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+    let (lo, hi, _) = LOG_HIST;
+    let mut lambdas: Vec<f32> = r.l1.iter().map(|l| l.lambda).collect();
+    lambdas.sort_by(f32::total_cmp);
+    lambdas.dedup();
+    let panels: Vec<(String, Vec<Histogram>)> = lambdas
+        .iter()
+        .map(|&lambda| {
+            let mut hists = vec![Histogram::binned(
+                "no penalty",
+                lo,
+                hi,
+                &r.baseline_log_hist,
+            )];
+            for l in r.l1.iter().filter(|l| l.lambda == lambda) {
+                hists.push(Histogram::binned(
+                    format!("ℓ1 {}", l.method),
+                    lo,
+                    hi,
+                    &l.log_hist,
+                ));
+            }
+            (format!("λ = {lambda:e}"), hists)
+        })
+        .collect();
+    let columns = 3.min(panels.len());
+    let mut grid = HistogramGrid::new(
+        Figure::new(
+            "ℓ1 training: where the non-zero weights end up",
+            "Histograms of log10 of the absolute non-zero weights after training without \
+             penalty, with the ℓ1 subgradient step and with the proximal step, one panel per λ; \
+             exact zeros, which have no logarithm, are counted in the table below.",
+        ),
+        panels,
+        "log10 |w| (non-zero weights)",
+        columns,
+    );
+    grid.bins = LOG_HIST.2;
+    grid.save(&dir.join("l1_histograms.svg"))?;
+
+    let base = l1_reference(r);
+    let mut t = Table::new([
+        "method",
+        "λ",
+        "accuracy (%)",
+        "cost vs no penalty (points)",
+        "exactly 0",
+        "|w| < 1e-3",
+    ])
+    .numeric_columns(&[1, 2, 3, 4, 5]);
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    for l in &r.l1 {
+        t.row([
+            l.method.clone(),
+            format!("{:e}", l.lambda),
+            acc(&l.accuracy),
+            format!("{:+.2}", base - l.accuracy.mean()),
+            format!("{:.2}%", pct(mean(&l.exact_zero))),
+            format!("{:.2}%", pct(mean(&l.below_1e3))),
+        ]);
+    }
+    write_atomic(&dir.join("l1.md"), t.to_markdown().as_bytes())
+}
+
+fn speed_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+    let xs = |f: &dyn Fn(&crate::speed::SpeedPoint) -> f64| {
+        r.speed
+            .iter()
+            .map(|p| (pct(p.sparsity), f(p)))
+            .collect::<Vec<_>>()
+    };
+    let time = LineChart::new(
+        Figure::new("one forward pass of a batch", ""),
+        "sparsity (% of weights zero)",
+        "median time (ms, log scale)",
+    )
+    .log_y()
+    .with_series(Series::line("dense", xs(&|p| p.timings.dense_us / 1e3)).with_markers())
+    .with_series(Series::line("CSR", xs(&|p| p.timings.csr_us / 1e3)).with_markers());
+    let bytes = LineChart::new(
+        Figure::new("size of the three weight matrices", ""),
+        "sparsity (% of weights zero)",
+        "kB (log scale)",
+    )
+    .log_y()
+    .with_series(Series::line("dense", xs(&|p| p.dense_bytes as f64 / 1e3)))
+    .with_series(Series::line("CSR", xs(&|p| p.csr_bytes as f64 / 1e3)));
+    LineGrid::new(
+        Figure::new(
+            "What sparsity buys: inference time and size, CSR against dense",
+            "Two line charts against sparsity: the median time of a forward pass through the \
+             pruned network with dense products and with CSR products, and the bytes of the \
+             weights stored densely and in CSR.",
+        )
+        .with_size(1100, 460),
+        vec![time, bytes],
+        2,
+    )
+    .save(&dir.join("speed.svg"))?;
+
+    let (first_fast, _) = crossover(&r.speed);
+    let mut t = Table::new([
+        "sparsity",
+        "non-zeros",
+        "dense kB",
+        "CSR kB",
+        "dense ms",
+        "CSR ms",
+        "CSR speed-up",
+    ])
+    .numeric_columns(&[1, 2, 3, 4, 5, 6]);
+    for p in &r.speed {
+        let mark = if first_fast.is_some_and(|f| p.sparsity >= f) {
+            " ✓"
+        } else {
+            ""
+        };
+        t.row([
+            format!("{:.0}%", pct(p.sparsity)),
+            p.nnz.to_string(),
+            format!("{:.0}", p.dense_bytes as f64 / 1e3),
+            format!("{:.0}", p.csr_bytes as f64 / 1e3),
+            format!("{:.3}", p.timings.dense_us / 1e3),
+            format!("{:.3}", p.timings.csr_us / 1e3),
+            format!("{:.2}×{mark}", p.timings.dense_us / p.timings.csr_us),
+        ]);
+    }
+    let note = match first_fast {
+        Some(f) => format!(
+            "\nOn this machine CSR is faster at every measured sparsity from {:.0}% on (✓).\n",
+            pct(f)
+        ),
+        None => "\nOn this machine CSR was not faster even at the highest sparsity.\n".into(),
+    };
+    write_atomic(&dir.join("speed.md"), (t.to_markdown() + &note).as_bytes())
+}
+
+fn combined_figure(r: &Report, dir: &Path) -> Result<()> {
+    let global: Vec<_> = r
+        .one_shot
+        .iter()
+        .filter(|o| o.scope == Scope::Global)
+        .collect();
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    let mut l1: Vec<(f64, f64)> =
+        r.l1.iter()
+            .filter(|l| l.method == "proximal")
+            .map(|l| (pct(mean(&l.exact_zero)), l.accuracy.mean()))
+            .collect();
+    l1.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (_, hi) = sparsity_range(r);
+    let lo = l1.first().map_or(0.0, |p| p.0.min(40.0)) - 2.0;
+    LineChart::new(
+        Figure::new(
+            "Accuracy against sparsity, four ways to get there",
+            "Line chart of test accuracy against the fraction of zero weights for one-shot global \
+             pruning without and with fine-tuning, gradual pruning, and proximal ℓ1 training at \
+             several λ.",
+        ),
+        "sparsity (% of weights exactly zero)",
+        "test accuracy (%)",
+    )
+    .with_series(dense_line(r, lo, hi))
+    .with_series(
+        Series::line(
+            "one-shot",
+            global.iter().map(|o| (pct(o.sparsity), o.pruned.mean())),
+        )
+        .with_markers(),
+    )
+    .with_series(
+        Series::line(
+            "one-shot + fine-tune",
+            global.iter().map(|o| (pct(o.sparsity), o.tuned.mean())),
+        )
+        .with_markers(),
+    )
+    .with_series(
+        Series::line(
+            "gradual",
+            r.gradual
+                .iter()
+                .map(|g| (pct(g.sparsity), g.accuracy.mean())),
+        )
+        .with_markers(),
+    )
+    .with_series(Series::line("ℓ1 proximal", l1).with_markers())
+    .with_y_range(0.0, 100.0)
+    .save(&dir.join("combined.svg"))
+}

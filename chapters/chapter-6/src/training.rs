@@ -1,0 +1,227 @@
+//! The training loop every experiment shares, and the runs built on it: the dense baseline,
+//! fine-tuning under a fixed mask, gradual pruning, and ℓ1-penalised training.
+
+use ndarray::Axis;
+use serde::Serialize;
+
+use lab::data::Dataset;
+use lab::loss::softmax_cross_entropy;
+use lab::rng::{derive_seed, rng};
+use lab::train::evaluate;
+use lab::{Init, Mlp, MlpSpec, Penalty, Sgd, SgdConfig};
+
+use crate::prune::{Masks, PolynomialDecay, Scope, magnitude_masks, weight_sparsity};
+
+/// How every network of the chapter is trained.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Hyper {
+    /// Plain SGD (no momentum), so that a subgradient ℓ1 step and a proximal one shrink a weight
+    /// by the same `lr·λ` per step and compare at equal λ.
+    pub lr: f32,
+    pub batch: usize,
+}
+
+/// LeNet-300-100: 784-300-100-10, ReLU, He-normal weights, zero biases.
+pub fn lenet(seed: u64) -> Mlp {
+    let spec = MlpSpec::relu(&[784, 300, 100, 10]).with_init(Init::HeNormal);
+    Mlp::new(&spec, &mut rng(derive_seed(seed, "init")))
+}
+
+/// Mini-batches per epoch.
+pub fn steps_per_epoch(data: &Dataset, batch: usize) -> usize {
+    data.len().div_ceil(batch)
+}
+
+// ANCHOR: loop
+/// What a run does around each optimiser step (both default to nothing).
+pub trait StepHook {
+    /// Before step `t` (0-based): a pruning schedule recomputes its masks here.
+    fn before(&mut self, _t: usize, _model: &mut Mlp) {}
+    /// After step `t`: masks are re-applied here, so pruned weights stay exactly zero.
+    fn after(&mut self, _t: usize, _model: &mut Mlp) {}
+}
+
+impl StepHook for () {}
+
+/// `epochs` epochs of mini-batch SGD on softmax cross-entropy, calling `hook` around each step.
+pub fn train(
+    model: &mut Mlp,
+    opt: &mut Sgd,
+    data: &Dataset,
+    epochs: usize,
+    batch: usize,
+    seed: u64,
+    hook: &mut impl StepHook,
+) {
+    let mut order = rng(derive_seed(seed, "batch order"));
+    let mut t = 0;
+    for _ in 0..epochs {
+        for idx in data.batches(batch, &mut order) {
+            hook.before(t, model);
+            let x = data.x.select(Axis(0), &idx); // (B, 784)
+            let y: Vec<usize> = idx.iter().map(|&i| data.y[i]).collect();
+            let (logits, cache) = model.forward_train(x.view(), None);
+            let (_, grad) = softmax_cross_entropy(logits.view(), &y);
+            let grads = model.backward(&cache, grad.view());
+            opt.step(model, &grads);
+            hook.after(t, model);
+            t += 1;
+        }
+    }
+}
+// ANCHOR_END: loop
+
+/// Test accuracy of a model.
+pub fn accuracy(model: &Mlp, test: &Dataset) -> f64 {
+    evaluate(model, test).1
+}
+
+/// The dense baseline: `epochs` epochs from a fresh LeNet-300-100.
+pub fn baseline(train_set: &Dataset, h: Hyper, epochs: usize, seed: u64) -> Mlp {
+    let mut model = lenet(seed);
+    let mut opt = Sgd::new(SgdConfig::plain(h.lr));
+    train(
+        &mut model,
+        &mut opt,
+        train_set,
+        epochs,
+        h.batch,
+        derive_seed(seed, "baseline"),
+        &mut (),
+    );
+    model
+}
+
+// ANCHOR: finetune
+/// Fine-tuning keeps the mask fixed: pruned weights are zeroed again after every step.
+struct FixedMask<'a>(&'a Masks);
+
+impl StepHook for FixedMask<'_> {
+    fn after(&mut self, _t: usize, model: &mut Mlp) {
+        self.0.apply(model);
+    }
+}
+
+/// One-shot pruning of a trained model, then `epochs` epochs of training with the mask fixed.
+/// Returns the pruned model before and after fine-tuning.
+pub fn one_shot(
+    trained: &Mlp,
+    sparsity: f64,
+    scope: Scope,
+    train_set: &Dataset,
+    h: Hyper,
+    epochs: usize,
+    seed: u64,
+) -> (Mlp, Mlp) {
+    let masks = magnitude_masks(trained, sparsity, scope);
+    let mut pruned = trained.clone();
+    masks.apply(&mut pruned);
+    let mut tuned = pruned.clone();
+    let mut opt = Sgd::new(SgdConfig::plain(h.lr));
+    train(
+        &mut tuned,
+        &mut opt,
+        train_set,
+        epochs,
+        h.batch,
+        derive_seed(seed, "fine-tune"),
+        &mut FixedMask(&masks),
+    );
+    (pruned, tuned)
+}
+// ANCHOR_END: finetune
+
+/// One point of the gradual run's trace.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SparsityPoint {
+    pub step: usize,
+    /// The schedule's `s_t` at the last mask update.
+    pub target: f64,
+    /// Fraction of weights exactly zero after the step.
+    pub measured: f64,
+}
+
+// ANCHOR: gradual
+/// The toolkit's pruning wrapper: masks recomputed by the schedule, applied after every step.
+struct Gradual {
+    schedule: PolynomialDecay,
+    masks: Option<Masks>,
+    /// The schedule's value at the last mask update.
+    target: f64,
+    trace_every: usize,
+    trace: Vec<SparsityPoint>,
+}
+
+impl StepHook for Gradual {
+    fn before(&mut self, t: usize, model: &mut Mlp) {
+        if self.schedule.should_prune(t) {
+            self.target = self.schedule.sparsity(t);
+            let masks = magnitude_masks(model, self.target, Scope::PerLayer);
+            masks.apply(model);
+            self.masks = Some(masks);
+        }
+    }
+    fn after(&mut self, t: usize, model: &mut Mlp) {
+        if let Some(masks) = &self.masks {
+            masks.apply(model);
+        }
+        if (t + 1).is_multiple_of(self.trace_every) {
+            self.trace.push(SparsityPoint {
+                step: t + 1,
+                target: self.target,
+                measured: weight_sparsity(model),
+            });
+        }
+    }
+}
+
+/// Gradual magnitude pruning of a trained model over `epochs` epochs (per-layer masks, as the
+/// toolkit prunes each wrapped layer). Returns the model and the target and measured sparsity
+/// every `trace_every` steps.
+pub fn gradual(
+    trained: &Mlp,
+    schedule: PolynomialDecay,
+    train_set: &Dataset,
+    h: Hyper,
+    epochs: usize,
+    seed: u64,
+    trace_every: usize,
+) -> (Mlp, Vec<SparsityPoint>) {
+    let mut model = trained.clone();
+    let mut opt = Sgd::new(SgdConfig::plain(h.lr));
+    let mut hook = Gradual {
+        schedule,
+        masks: None,
+        target: 0.0,
+        trace_every,
+        trace: Vec::new(),
+    };
+    train(
+        &mut model,
+        &mut opt,
+        train_set,
+        epochs,
+        h.batch,
+        // The batch order of one-shot + fine-tune: the two runs differ only in how they prune.
+        derive_seed(seed, "fine-tune"),
+        &mut hook,
+    );
+    (model, hook.trace)
+}
+// ANCHOR_END: gradual
+
+/// `epochs` epochs from a fresh LeNet-300-100 with an ℓ1 penalty (subgradient or proximal).
+pub fn l1_run(train_set: &Dataset, h: Hyper, epochs: usize, penalty: Penalty, seed: u64) -> Mlp {
+    let mut model = lenet(seed);
+    let mut opt = Sgd::new(SgdConfig::plain(h.lr).with_penalty(penalty));
+    train(
+        &mut model,
+        &mut opt,
+        train_set,
+        epochs,
+        h.batch,
+        derive_seed(seed, "baseline"),
+        &mut (),
+    );
+    model
+}

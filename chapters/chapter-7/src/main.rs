@@ -1,0 +1,4 @@
+//! `cargo run --release -p chapter-7 [-- --quick] [--seed N] [--out DIR]`
+fn main() -> std::process::ExitCode {
+    lab::chapter::main::<chapter_7::Chapter7>()
+}

@@ -1,0 +1,369 @@
+//! MC Dropout (Gal & Ghahramani 2016): keep dropout on at inference, run `T` stochastic passes
+//! and average their class probabilities.
+//!
+//! Three ways to compute the same `T` passes, each pass `t` drawing its masks from its own
+//! stream `t` (so all three draw the same masks and agree up to f32 rounding):
+//! - [`mc_loop`]: `T` calls of the training-mode forward pass, one after the other;
+//! - [`mc_stacked`]: the `T` copies of the input stacked into one `(T·n, d)` matrix, one pass;
+//! - [`mc_shared_first`]: as stacked, but the first layer runs once: dropout acts on hidden
+//!   outputs, so `relu(x·W₁ + b₁)` is the same in every pass and only the layers above it differ.
+//!
+//! Shapes: `n` examples, `d` inputs, `w` hidden units, `k` classes.
+
+use std::ops::Range;
+
+use ndarray::{Array2, ArrayView2, Axis, concatenate, s};
+use serde::Serialize;
+
+use lab::Mlp;
+use lab::layer::Dropout;
+use lab::loss::{argmax_rows, softmax};
+use lab::metrics::{CalibrationBin, accuracy, auroc, calibration_bins, ece, nll};
+use lab::rng::rng_stream;
+
+// ANCHOR: passes
+/// The first hidden layer's output, `relu(x·W₁ + b₁)`: `x: (n, d)` → `(n, w)`. Dropout comes
+/// after it, so it is the same in every MC pass.
+pub fn first_hidden(model: &Mlp, x: ArrayView2<f32>) -> Array2<f32> {
+    let z = model.layers[0].forward(x);
+    model.activation.forward(z.view())
+}
+
+/// MC passes `passes` (e.g. `0..T`) from the first hidden output `h: (n, w)`: the copies are
+/// stacked into one `(len·n, w)` matrix, rows `[i·n, (i+1)·n)` belonging to pass `passes.start + i`.
+/// Returns the class probabilities of every pass, stacked the same way: `(len·n, k)`.
+pub fn mc_passes(model: &Mlp, h: ArrayView2<f32>, seed: u64, passes: Range<usize>) -> Array2<f32> {
+    let stacked = concatenate(Axis(0), &vec![h; passes.len()]).expect("same widths");
+    above_first(model, stacked, seed, passes)
+}
+
+/// The layers above the first, on `a: (len·n, w)`, the first hidden outputs of passes `passes`
+/// stacked by pass. Every dropout mask of pass `t` comes from stream `t` of `seed`.
+fn above_first(model: &Mlp, mut a: Array2<f32>, seed: u64, passes: Range<usize>) -> Array2<f32> {
+    let drop = Dropout { p: model.dropout };
+    let n = a.nrows() / passes.len();
+    let mut rngs: Vec<_> = passes.map(|t| rng_stream(seed, t as u64)).collect();
+    let last = model.layers.len() - 1;
+    for (l, layer) in model.layers.iter().enumerate().skip(1) {
+        // The mask after hidden layer l: each pass draws its own block of rows.
+        let blocks: Vec<Array2<f32>> = rngs
+            .iter_mut()
+            .map(|r| drop.mask((n, a.ncols()), r))
+            .collect();
+        let views: Vec<_> = blocks.iter().map(|b| b.view()).collect();
+        a *= &concatenate(Axis(0), &views).expect("same widths");
+        let z = layer.forward(a.view());
+        a = if l == last {
+            softmax(z.view())
+        } else {
+            model.activation.forward(z.view())
+        };
+    }
+    a
+}
+
+/// Mean over the `T` blocks of `(T·n, k)` stacked probabilities, added in pass order: `(n, k)`.
+pub fn mean_of_blocks(stacked: &Array2<f32>, n: usize) -> Array2<f32> {
+    let t = stacked.nrows() / n;
+    let mut sum = Array2::<f32>::zeros((n, stacked.ncols()));
+    for block in stacked.axis_chunks_iter(Axis(0), n) {
+        sum += &block;
+    }
+    sum / t as f32
+}
+// ANCHOR_END: passes
+
+// ANCHOR: three_ways
+/// `T` training-mode passes in a loop: `(n, k)` mean probabilities.
+pub fn mc_loop(model: &Mlp, x: ArrayView2<f32>, seed: u64, t: usize) -> Array2<f32> {
+    let mut sum = Array2::<f32>::zeros((x.nrows(), model.layers.last().unwrap().n_out()));
+    for pass in 0..t {
+        let (logits, _) = model.forward_train(x, Some(&mut rng_stream(seed, pass as u64)));
+        sum += &softmax(logits.view());
+    }
+    sum / t as f32
+}
+
+/// The `T` copies of `x` stacked into one large product through every layer.
+pub fn mc_stacked(model: &Mlp, x: ArrayView2<f32>, seed: u64, t: usize) -> Array2<f32> {
+    let xs = concatenate(Axis(0), &vec![x; t]).expect("same widths");
+    let h = first_hidden(model, xs.view());
+    mean_of_blocks(&above_first(model, h, seed, 0..t), x.nrows())
+}
+
+/// The first layer once, then the `T` copies stacked through the layers above it.
+pub fn mc_shared_first(model: &Mlp, x: ArrayView2<f32>, seed: u64, t: usize) -> Array2<f32> {
+    let h = first_hidden(model, x);
+    mean_of_blocks(&mc_passes(model, h.view(), seed, 0..t), x.nrows())
+}
+// ANCHOR_END: three_ways
+
+// ------------------------------------------------------------------------------------------------
+// Metrics of the MC average as T grows
+
+/// How good the predictions are: accuracy, NLL, ECE, and how well an uncertainty score flags
+/// the wrong predictions (AUROC, wrong = positive).
+#[derive(Clone, Debug, Serialize)]
+pub struct Quality {
+    /// Number of passes (0 for the deterministic weight-scaled prediction).
+    pub passes: usize,
+    pub accuracy: f64,
+    pub nll: f64,
+    pub ece: f64,
+    /// AUROC of the predictive std of the predicted class's probability (MC only; NaN for T=1
+    /// and for weight scaling, where the std is 0).
+    pub auroc_std: f64,
+    /// AUROC of the entropy of the (mean) predictive distribution.
+    pub auroc_entropy: f64,
+}
+
+/// Entropy `−Σ_c p_c ln p_c` of each row.
+pub fn entropy_rows(probs: ArrayView2<f32>) -> Vec<f64> {
+    probs
+        .rows()
+        .into_iter()
+        .map(|r| {
+            r.iter()
+                .map(|&p| {
+                    let p = f64::from(p);
+                    if p > 0.0 { -p * p.ln() } else { 0.0 }
+                })
+                .sum()
+        })
+        .collect()
+}
+
+/// The quality of `probs: (n, k)` against `labels`, with an optional per-example std.
+pub fn quality(
+    probs: ArrayView2<f32>,
+    labels: &[usize],
+    std: Option<&[f64]>,
+    passes: usize,
+    bins: usize,
+) -> Quality {
+    let pred = argmax_rows(probs);
+    let wrong: Vec<bool> = pred.iter().zip(labels).map(|(p, y)| p != y).collect();
+    Quality {
+        passes,
+        accuracy: accuracy(probs, labels),
+        nll: nll(probs, labels),
+        ece: ece(probs, labels, bins),
+        auroc_std: std.map_or(f64::NAN, |s| auroc(s, &wrong)),
+        auroc_entropy: auroc(&entropy_rows(probs), &wrong),
+    }
+}
+
+/// Everything MC Dropout gives on a test set, for one trained net.
+#[derive(Clone, Debug, Serialize)]
+pub struct McEval {
+    pub dropout: f32,
+    /// The deterministic weight-scaled prediction (dropout off).
+    pub weight_scaled: Quality,
+    /// The MC average after each T.
+    pub mc: Vec<Quality>,
+    /// Reliability bins of weight scaling and of MC at `reliability_passes`.
+    pub reliability_weight_scaled: Vec<CalibrationBin>,
+    pub reliability_mc: Vec<CalibrationBin>,
+    pub reliability_passes: usize,
+    /// Histograms of the predictive std at `reliability_passes` on `[0, STD_MAX]`, on correct
+    /// and on wrong predictions, and the mean std of each group.
+    pub std_counts_correct: Vec<u64>,
+    pub std_counts_wrong: Vec<u64>,
+    pub mean_std_correct: f64,
+    pub mean_std_wrong: f64,
+}
+
+/// Upper end of the predictive-std histograms (a probability's std is at most ½).
+pub const STD_MAX: f64 = 0.5;
+/// Bins of the predictive-std histograms.
+pub const STD_BINS: usize = 25;
+
+/// Counts of `xs` in `bins` equal bins of `[0, hi]` (values above `hi` go to the last bin).
+pub fn counts(xs: &[f64], hi: f64, bins: usize) -> Vec<u64> {
+    let mut c = vec![0u64; bins];
+    for &x in xs {
+        c[((x / hi * bins as f64) as usize).min(bins - 1)] += 1;
+    }
+    c
+}
+
+fn average(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+// ANCHOR: evaluate
+/// MC Dropout on `(x, labels)` for `T ∈ ts` (nested: the first T passes of the same
+/// `max(ts)`), in chunks of `chunk` passes. The predictive std is that of the probability of
+/// the predicted class across passes: `sqrt(E[p²] − E[p]²)`.
+#[allow(clippy::too_many_arguments)]
+pub fn evaluate(
+    model: &Mlp,
+    x: ArrayView2<f32>,
+    labels: &[usize],
+    ts: &[usize],
+    seed: u64,
+    chunk: usize,
+    bins: usize,
+    reliability_passes: usize,
+) -> McEval {
+    let n = x.nrows();
+    let k = model.layers.last().unwrap().n_out();
+    let scaled = softmax(model.forward(x).view());
+    let weight_scaled = quality(scaled.view(), labels, None, 0, bins);
+    let h = first_hidden(model, x);
+    let t_max = *ts.iter().max().expect("at least one T");
+    let (mut sum, mut sum_sq) = (Array2::<f64>::zeros((n, k)), Array2::<f64>::zeros((n, k)));
+    let (mut mc, mut done) = (Vec::new(), 0);
+    let mut at_reliability = None;
+    while done < t_max {
+        let end = (done + chunk).min(t_max);
+        let probs = mc_passes(model, h.view(), seed, done..end);
+        for (i, block) in probs.axis_chunks_iter(Axis(0), n).enumerate() {
+            let block = block.mapv(f64::from);
+            sum += &block;
+            sum_sq += &(&block * &block);
+            let t = done + i + 1;
+            if ts.contains(&t) {
+                let mean = sum.mapv(|v| (v / t as f64) as f32);
+                let pred = argmax_rows(mean.view());
+                let std: Vec<f64> = pred
+                    .iter()
+                    .enumerate()
+                    .map(|(r, &c)| {
+                        let m = sum[(r, c)] / t as f64;
+                        (sum_sq[(r, c)] / t as f64 - m * m).max(0.0).sqrt()
+                    })
+                    .collect();
+                let q = quality(mean.view(), labels, (t > 1).then_some(&std[..]), t, bins);
+                mc.push(q);
+                if t == reliability_passes {
+                    at_reliability = Some((mean, std));
+                }
+            }
+        }
+        done = end;
+    }
+    let (mean, std) = at_reliability.expect("reliability_passes is one of ts");
+    let pred = argmax_rows(mean.view());
+    let (mut std_correct, mut std_wrong) = (Vec::new(), Vec::new());
+    for ((&p, &y), &s) in pred.iter().zip(labels).zip(&std) {
+        if p == y {
+            std_correct.push(s);
+        } else {
+            std_wrong.push(s);
+        }
+    }
+    McEval {
+        dropout: model.dropout,
+        weight_scaled,
+        mc,
+        reliability_weight_scaled: calibration_bins(scaled.view(), labels, bins),
+        reliability_mc: calibration_bins(mean.view(), labels, bins),
+        reliability_passes,
+        std_counts_correct: counts(&std_correct, STD_MAX, STD_BINS),
+        std_counts_wrong: counts(&std_wrong, STD_MAX, STD_BINS),
+        mean_std_correct: average(&std_correct),
+        mean_std_wrong: average(&std_wrong),
+    }
+}
+// ANCHOR_END: evaluate
+
+/// Rows `rows` of `x`, for timing on a request of a given size.
+pub fn rows(x: ArrayView2<f32>, rows: usize) -> ArrayView2<f32> {
+    x.slice_move(s![..rows, ..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab::rng::rng;
+    use lab::{Init, MlpSpec};
+
+    fn net(p: f32) -> Mlp {
+        let spec = MlpSpec::relu(&[7, 16, 12, 4])
+            .with_dropout(p)
+            .with_bias_init(Init::Normal { std: 0.1 });
+        Mlp::new(&spec, &mut rng(3))
+    }
+
+    /// The three ways draw the same masks: the same T passes, up to f32 rounding of the sums.
+    #[test]
+    fn loop_stacked_and_shared_agree() {
+        let model = net(0.5);
+        let x = Init::Normal { std: 1.0 }.sample((9, 7), &mut rng(4));
+        let a = mc_loop(&model, x.view(), 11, 6);
+        let b = mc_stacked(&model, x.view(), 11, 6);
+        let c = mc_shared_first(&model, x.view(), 11, 6);
+        for (u, v) in a.iter().zip(&b).chain(a.iter().zip(&c)) {
+            assert!((u - v).abs() < 1e-6, "{u} vs {v}");
+        }
+        // And the passes really differ (p = 0.5 on 16 units): not the deterministic prediction.
+        let det = softmax(model.forward(x.view()).view());
+        assert!(a.iter().zip(&det).any(|(u, v)| (u - v).abs() > 1e-3));
+    }
+
+    /// With p = 0 every pass is the deterministic net: MC equals weight scaling.
+    #[test]
+    fn no_dropout_means_no_randomness() {
+        let model = net(0.0);
+        let x = Init::Normal { std: 1.0 }.sample((5, 7), &mut rng(5));
+        let det = softmax(model.forward(x.view()).view());
+        let mc = mc_shared_first(&model, x.view(), 1, 4);
+        for (u, v) in mc.iter().zip(&det) {
+            assert!((u - v).abs() < 1e-6);
+        }
+    }
+
+    /// Inverted dropout keeps the expectation of a linear layer's output: the mean over many
+    /// passes of `(h ⊙ m)·W` tends to `h·W` (weight scaling is exact for one linear layer).
+    #[test]
+    fn inverted_dropout_is_unbiased_for_a_linear_layer() {
+        let mut model = net(0.5);
+        model.layers.truncate(2);
+        model.output = lab::Activation::Identity;
+        let x = Init::Normal { std: 1.0 }.sample((3, 7), &mut rng(6));
+        let h = first_hidden(&model, x.view());
+        let exact = model.layers[1].forward(h.view());
+        // Logits, not probabilities: use the stacked masks directly.
+        let drop = Dropout { p: 0.5 };
+        let t = 20_000;
+        let mut sum = Array2::<f64>::zeros(exact.dim());
+        let mut r = rng(7);
+        for _ in 0..t {
+            let m = drop.mask(h.dim(), &mut r);
+            sum += &model.layers[1].forward((&h * &m).view()).mapv(f64::from);
+        }
+        let scale = exact.iter().map(|v| v.abs()).fold(0f32, f32::max);
+        for (s, &e) in sum.iter().zip(&exact) {
+            // s.e. of a mean of 2·10⁴ draws with per-draw std ≲ |h||W| ≈ scale: 0.007·scale.
+            assert!((s / t as f64 - f64::from(e)).abs() < 0.05 * f64::from(scale));
+        }
+    }
+
+    #[test]
+    fn entropy_by_hand() {
+        let p = ndarray::array![[1.0f32, 0.0], [0.5, 0.5]];
+        let e = entropy_rows(p.view());
+        assert_eq!(e[0], 0.0);
+        assert!((e[1] - 2f64.ln()).abs() < 1e-12);
+    }
+
+    /// The nested evaluation at T equals an independent computation of the first T passes.
+    #[test]
+    fn evaluation_is_nested_in_t() {
+        let model = net(0.5);
+        let x = Init::Normal { std: 1.0 }.sample((40, 7), &mut rng(8));
+        let labels: Vec<usize> = (0..40).map(|i| i % 4).collect();
+        let ev = evaluate(&model, x.view(), &labels, &[1, 3, 5], 13, 2, 5, 3);
+        let mean3 = mc_shared_first(&model, x.view(), 13, 3);
+        let q = quality(mean3.view(), &labels, None, 3, 5);
+        assert!((ev.mc[1].nll - q.nll).abs() < 1e-5);
+        assert_eq!(ev.mc[1].accuracy, q.accuracy);
+        let total: u64 = ev
+            .std_counts_correct
+            .iter()
+            .chain(&ev.std_counts_wrong)
+            .sum();
+        assert_eq!(total, 40);
+    }
+}

@@ -1,0 +1,261 @@
+//! Experiments 1, 3 and 4's clocks: the cost of a training epoch, of an evaluation-mode
+//! prediction and of MC Dropout's T passes.
+//!
+//! Every number here is a median over repeats, and the variants being compared are interleaved
+//! within each repeat (A, B, C, A, B, C, ...) so that a change in the machine's load hits them
+//! alike. They run one at a time, never beside another experiment.
+
+use std::time::Instant;
+
+use ndarray::{ArrayView2, Axis};
+use serde::Serialize;
+
+use lab::data::Dataset;
+use lab::layer::Dropout;
+use lab::loss::softmax_cross_entropy;
+use lab::rng::{ChaCha8Rng, derive_seed, rng, rng_stream};
+use lab::{Mlp, Sgd};
+
+use crate::mc::{mc_loop, mc_shared_first, mc_stacked};
+use crate::training::Net;
+
+/// Median of `xs` (mean of the two middle values for an even count).
+pub fn median(xs: &[f64]) -> f64 {
+    assert!(!xs.is_empty(), "median of nothing");
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+/// Seconds taken by `f`.
+pub fn seconds(f: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    f();
+    start.elapsed().as_secs_f64()
+}
+
+// ANCHOR: epoch
+/// One epoch of mini-batch SGD, written out: forward with dropout masks, softmax
+/// cross-entropy, backward through the same masks, update. Each step draws its masks from its
+/// own stream, as `lab::train::fit` does.
+pub fn train_epoch(
+    model: &mut Mlp,
+    opt: &mut Sgd,
+    data: &Dataset,
+    batch: usize,
+    order: &mut ChaCha8Rng,
+    dropout_seed: u64,
+) {
+    for (step, idx) in data.batches(batch, order).iter().enumerate() {
+        let x = data.x.select(Axis(0), idx);
+        let y: Vec<usize> = idx.iter().map(|&i| data.y[i]).collect();
+        let mut masks = rng_stream(dropout_seed, step as u64);
+        let (logits, cache) = model.forward_train(x.view(), Some(&mut masks));
+        let (_, grad) = softmax_cross_entropy(logits.view(), &y);
+        let grads = model.backward(&cache, grad.view());
+        opt.step(model, &grads);
+    }
+}
+// ANCHOR_END: epoch
+
+/// Median seconds per epoch for each dropout rate, and the time of drawing one epoch's masks.
+#[derive(Clone, Debug, Serialize)]
+pub struct EpochCost {
+    pub dropout: Vec<f32>,
+    /// Median seconds per training epoch, per rate.
+    pub epoch_seconds: Vec<f64>,
+    /// Median seconds to draw every mask of one epoch at the largest rate (same for any p > 0).
+    pub mask_seconds: f64,
+}
+
+pub fn epoch_cost(net: &Net, ps: &[f32], data: &Dataset, repeats: usize, seed: u64) -> EpochCost {
+    let mut models: Vec<Mlp> = ps.iter().map(|&p| net.init(p, seed)).collect();
+    let mut opts: Vec<Sgd> = ps.iter().map(|_| net.optimizer()).collect();
+    let mut times = vec![Vec::new(); ps.len()];
+    let mut mask_times = Vec::new();
+    let p_max = ps.iter().copied().fold(0.0, f32::max);
+    let hidden = &net.sizes[1..net.sizes.len() - 1];
+    let steps = data.len().div_ceil(net.batch);
+    for r in 0..repeats {
+        for i in 0..ps.len() {
+            let mut order = rng(derive_seed(seed, "order") + r as u64);
+            times[i].push(seconds(|| {
+                train_epoch(
+                    &mut models[i],
+                    &mut opts[i],
+                    data,
+                    net.batch,
+                    &mut order,
+                    derive_seed(seed, "dropout") + r as u64,
+                )
+            }));
+        }
+        // The masks alone: one per hidden layer per step.
+        let drop = Dropout { p: p_max };
+        mask_times.push(seconds(|| {
+            for step in 0..steps {
+                let mut g = rng_stream(seed, step as u64);
+                for &w in hidden {
+                    std::hint::black_box(drop.mask((net.batch, w), &mut g));
+                }
+            }
+        }));
+    }
+    EpochCost {
+        dropout: ps.to_vec(),
+        epoch_seconds: times.iter().map(|t| median(t)).collect(),
+        mask_seconds: median(&mask_times),
+    }
+}
+
+/// Evaluation-mode prediction time of two nets of the same shape (plain and dropout-trained).
+#[derive(Clone, Debug, Serialize)]
+pub struct InferenceCost {
+    pub rows: usize,
+    pub plain_seconds: f64,
+    pub dropout_seconds: f64,
+}
+
+pub fn inference_cost(
+    plain: &Mlp,
+    dropout: &Mlp,
+    x: ArrayView2<f32>,
+    repeats: usize,
+) -> InferenceCost {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..repeats {
+        a.push(seconds(|| {
+            std::hint::black_box(plain.forward(x));
+        }));
+        b.push(seconds(|| {
+            std::hint::black_box(dropout.forward(x));
+        }));
+    }
+    InferenceCost {
+        rows: x.nrows(),
+        plain_seconds: median(&a),
+        dropout_seconds: median(&b),
+    }
+}
+
+/// MC Dropout's cost for a request of `rows` examples and `passes` passes, three ways, and one
+/// deterministic pass for reference.
+#[derive(Clone, Debug, Serialize)]
+pub struct McCost {
+    pub rows: usize,
+    pub passes: usize,
+    pub one_pass_seconds: f64,
+    pub loop_seconds: f64,
+    pub stacked_seconds: f64,
+    pub shared_first_seconds: f64,
+}
+
+pub fn mc_cost(
+    model: &Mlp,
+    x: ArrayView2<f32>,
+    passes: usize,
+    repeats: usize,
+    seed: u64,
+) -> McCost {
+    let mut t = vec![Vec::new(); 4];
+    for _ in 0..repeats {
+        t[0].push(seconds(|| {
+            std::hint::black_box(model.forward(x));
+        }));
+        t[1].push(seconds(|| {
+            std::hint::black_box(mc_loop(model, x, seed, passes));
+        }));
+        t[2].push(seconds(|| {
+            std::hint::black_box(mc_stacked(model, x, seed, passes));
+        }));
+        t[3].push(seconds(|| {
+            std::hint::black_box(mc_shared_first(model, x, seed, passes));
+        }));
+    }
+    McCost {
+        rows: x.nrows(),
+        passes,
+        one_pass_seconds: median(&t[0]),
+        loop_seconds: median(&t[1]),
+        stacked_seconds: median(&t[2]),
+        shared_first_seconds: median(&t[3]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_by_hand() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(&[7.0]), 7.0);
+    }
+
+    /// `Dropout::mask` reads the generator in blocks; its entries must be exactly those of one
+    /// `next_u32` per entry against the threshold (the reference below), whatever the shape.
+    #[test]
+    fn mask_is_one_generator_word_per_entry() {
+        use lab::rng::RngCore;
+        for (p, shape) in [
+            (0.5f32, (37, 301)),
+            (0.2, (1, 5)),
+            (0.9, (64, 512)),
+            (0.0, (3, 3)),
+        ] {
+            let mut r = rng(5);
+            let keep = 1.0 - f64::from(p);
+            let threshold = (keep * 4_294_967_296.0).min(4_294_967_295.0) as u32;
+            let reference = ndarray::Array2::from_shape_fn(shape, |_| {
+                if r.next_u32() < threshold {
+                    (1.0 / keep) as f32
+                } else {
+                    0.0
+                }
+            });
+            let mut g = rng(5);
+            assert_eq!(
+                Dropout { p }.mask(shape, &mut g),
+                reference,
+                "p = {p}, {shape:?}"
+            );
+            // And the generator is left where the reference left it.
+            assert_eq!(g.next_u32(), r.next_u32());
+        }
+    }
+
+    /// The written-out epoch is `fit`'s epoch: same batches, same masks, same weights after.
+    #[test]
+    fn train_epoch_matches_fit() {
+        let data = lab::data::spirals(300, 3, 0.05, 1);
+        let net = Net {
+            sizes: vec![2, 32, 32, 3],
+            epochs: 1,
+            batch: 32,
+            lr: 0.05,
+            momentum: 0.9,
+        };
+        let mut a = net.init(0.5, 2);
+        let mut opt = net.optimizer();
+        let seed = 9;
+        let mut order = rng(derive_seed(seed, "batch order"));
+        train_epoch(
+            &mut a,
+            &mut opt,
+            &data,
+            32,
+            &mut order,
+            derive_seed(seed, "dropout"),
+        );
+        let mut b = net.init(0.5, 2);
+        let cfg = lab::TrainConfig::new(1, 32, seed);
+        lab::train::fit(&mut b, &mut net.optimizer(), &data, None, &cfg, &mut ());
+        assert_eq!(a, b);
+    }
+}

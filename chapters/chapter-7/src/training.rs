@@ -1,0 +1,184 @@
+//! Experiment 2: how many epochs does dropout need to reach what the plain net reaches?
+//!
+//! For each seed the nets with p = 0, 0.2, 0.5 start from the same weights and see the same
+//! batches: only the dropout masks differ (a paired comparison).
+
+use serde::Serialize;
+
+use lab::data::Dataset;
+use lab::optim::{Sgd, SgdConfig};
+use lab::rng::{derive_seed, rng};
+use lab::train::{EpochRecord, History, TrainConfig, evaluate, fit};
+use lab::{Mlp, MlpSpec};
+
+/// The net and how it is trained.
+#[derive(Clone, Debug, Serialize)]
+pub struct Net {
+    /// Input, hidden and output widths.
+    pub sizes: Vec<usize>,
+    pub epochs: usize,
+    pub batch: usize,
+    pub lr: f32,
+    pub momentum: f32,
+}
+
+impl Net {
+    pub fn spec(&self, p: f32) -> MlpSpec {
+        MlpSpec::relu(&self.sizes).with_dropout(p)
+    }
+    /// A fresh net for `seed`: the weights depend on the seed only, not on p.
+    pub fn init(&self, p: f32, seed: u64) -> Mlp {
+        Mlp::new(&self.spec(p), &mut rng(derive_seed(seed, "init")))
+    }
+    pub fn optimizer(&self) -> Sgd {
+        Sgd::new(SgdConfig::momentum(self.lr, self.momentum))
+    }
+}
+
+/// One training run.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainRun {
+    pub dropout: f32,
+    pub seed: u64,
+    /// Train and validation loss/accuracy per epoch (epoch 0 = before training).
+    pub history: History,
+    /// The final net on the test set.
+    pub test_nll: f64,
+    pub test_accuracy: f64,
+}
+
+// ANCHOR: train
+/// Train `net` with dropout `p` from seed `seed`; returns the run and the trained model.
+pub fn train(
+    net: &Net,
+    p: f32,
+    seed: u64,
+    train: &Dataset,
+    val: &Dataset,
+    test: &Dataset,
+) -> (TrainRun, Mlp) {
+    let mut model = net.init(p, seed);
+    let mut opt = net.optimizer();
+    let cfg = TrainConfig::new(net.epochs, net.batch, derive_seed(seed, "train"));
+    let history = fit(&mut model, &mut opt, train, Some(val), &cfg, &mut ());
+    let (test_nll, test_accuracy) = evaluate(&model, test);
+    let run = TrainRun {
+        dropout: p,
+        seed,
+        history,
+        test_nll,
+        test_accuracy,
+    };
+    (run, model)
+}
+// ANCHOR_END: train
+
+// ANCHOR: epochs_to_target
+/// The first epoch (≥ 1) whose record satisfies `reached`, if any.
+pub fn first_epoch(history: &History, reached: impl Fn(&EpochRecord) -> bool) -> Option<usize> {
+    history
+        .epochs
+        .iter()
+        .skip(1)
+        .find(|e| reached(e))
+        .map(|e| e.epoch)
+}
+
+/// The plain net's targets: its best validation loss and the epoch it reached it, and its best
+/// validation accuracy and the first epoch it reached it.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Targets {
+    pub best_val_loss: f64,
+    pub loss_epoch: usize,
+    pub best_val_accuracy: f64,
+    pub accuracy_epoch: usize,
+}
+
+pub fn targets(plain: &History) -> Targets {
+    let after = &plain.epochs[1..];
+    let best_loss = after
+        .iter()
+        .min_by(|a, b| a.val_loss.total_cmp(&b.val_loss))
+        .expect("at least one epoch");
+    let best_acc = after
+        .iter()
+        .map(|e| e.val_accuracy)
+        .fold(f64::NEG_INFINITY, f64::max);
+    Targets {
+        best_val_loss: best_loss.val_loss,
+        loss_epoch: best_loss.epoch,
+        best_val_accuracy: best_acc,
+        accuracy_epoch: first_epoch(plain, |e| e.val_accuracy >= best_acc).expect("reached"),
+    }
+}
+
+/// Epochs a dropout run needs to reach the plain net's targets (None: not within the budget).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Reach {
+    pub dropout: f32,
+    pub seed: u64,
+    pub targets: Targets,
+    pub loss_epoch: Option<usize>,
+    pub accuracy_epoch: Option<usize>,
+}
+
+pub fn reach(plain: &TrainRun, run: &TrainRun) -> Reach {
+    let t = targets(&plain.history);
+    Reach {
+        dropout: run.dropout,
+        seed: run.seed,
+        targets: t,
+        loss_epoch: first_epoch(&run.history, |e| e.val_loss <= t.best_val_loss),
+        accuracy_epoch: first_epoch(&run.history, |e| e.val_accuracy >= t.best_val_accuracy),
+    }
+}
+// ANCHOR_END: epochs_to_target
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history(val_loss: &[f64], val_acc: &[f64]) -> History {
+        History {
+            epochs: val_loss
+                .iter()
+                .zip(val_acc)
+                .enumerate()
+                .map(|(epoch, (&val_loss, &val_accuracy))| EpochRecord {
+                    epoch,
+                    train_loss: 0.0,
+                    train_accuracy: 0.0,
+                    val_loss,
+                    val_accuracy,
+                })
+                .collect(),
+            ..History::default()
+        }
+    }
+
+    #[test]
+    fn targets_and_reach_by_hand() {
+        // Plain: best val loss 0.5 at epoch 2, best accuracy 0.8 first at epoch 2.
+        let plain = history(&[2.3, 0.6, 0.5, 0.7], &[0.1, 0.7, 0.8, 0.8]);
+        let t = targets(&plain);
+        assert_eq!((t.best_val_loss, t.loss_epoch), (0.5, 2));
+        assert_eq!((t.best_val_accuracy, t.accuracy_epoch), (0.8, 2));
+        let slow = history(
+            &[2.3, 0.9, 0.6, 0.55, 0.49, 0.4],
+            &[0.1, 0.6, 0.7, 0.75, 0.79, 0.81],
+        );
+        let run = |h: History| TrainRun {
+            dropout: 0.5,
+            seed: 1,
+            history: h,
+            test_nll: 0.0,
+            test_accuracy: 0.0,
+        };
+        let r = reach(&run(plain.clone()), &run(slow));
+        assert_eq!(r.loss_epoch, Some(4));
+        assert_eq!(r.accuracy_epoch, Some(5));
+        let never = history(&[2.3, 0.9], &[0.1, 0.5]);
+        let r = reach(&run(plain), &run(never));
+        assert_eq!((r.loss_epoch, r.accuracy_epoch), (None, None));
+    }
+}
