@@ -204,6 +204,10 @@ impl Activation {
                 .and(&z)
                 .and(&grad_a)
                 .for_each(|g, &z, &ga| *g = if z > 0.0 { ga } else { 0.0 }),
+            Activation::LeakyRelu { alpha } => Zip::from(&mut g)
+                .and(&z)
+                .and(&grad_a)
+                .for_each(|g, &z, &ga| *g = if z > 0.0 { ga } else { alpha * ga }),
             act => Zip::from(&mut g)
                 .and(&z)
                 .and(&grad_a)

@@ -62,9 +62,9 @@ pub fn verdict_markdown(claims: &[Claim]) -> String {
             c.measured.clone(),
             lit,
             if c.holds {
-                "✅ yes".into()
+                "✓ yes".into()
             } else {
-                "❌ no".into()
+                "✗ **no**".into()
             },
         ]);
     }
@@ -438,10 +438,10 @@ mod tests {
         ];
         let md = verdict_markdown(&claims);
         assert!(
-            md.contains("| He keeps the std | ratio 1.3 | within 2× (He et al. 2015) | ✅ yes |"),
+            md.contains("| He keeps the std | ratio 1.3 | within 2× (He et al. 2015) | ✓ yes |"),
             "{md}"
         );
-        assert!(md.contains("| x | y | — | ❌ no |"));
+        assert!(md.contains("| x | y | — | ✗ **no** |"));
     }
 
     #[test]

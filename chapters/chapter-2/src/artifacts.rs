@@ -307,12 +307,7 @@ fn symmetry_figure(r: &Report, dir: &Path) -> Result<()> {
         .chain(&r.random_bias)
         .collect();
     let panel = |title: &str, y: &str, f: fn(&crate::symmetry::LayerProbe) -> f64| {
-        let mut c = LineChart::new(
-            Figure::new(title, ""),
-            "SGD step (log scale; 0 drawn at ½)",
-            y,
-        )
-        .log_x();
+        let mut c = LineChart::new(Figure::new(title, ""), "SGD step (log scale)", y).log_x();
         for run in &runs {
             c = c.with_series(Series::line(short_name(run), probe_points(run, 0, f)));
         }
@@ -370,7 +365,7 @@ fn eps_figure(r: &Report, dir: &Path) -> Result<()> {
     .with_y_range(0.0, 1.0);
     let mut asym = LineChart::new(
         Figure::new("asymmetry of hidden layer 1 (first seed)", ""),
-        "SGD step (log scale; 0 drawn at ½)",
+        "SGD step (log scale)",
         "‖W − W̄‖ / ‖W̄‖ (log scale)",
     )
     .log_x()

@@ -143,24 +143,26 @@ fn sweep_tables(r: &Report, dir: &Path) -> Result<()> {
     let mut t = Table::new([
         "bias init",
         "test accuracy (%)",
-        "paired gain over b = 0 (pp)",
+        "accuracy gain over b = 0, paired (pp)",
         "epoch-1 training loss",
-        "paired change over b = 0",
+        "epoch-1 loss change over b = 0, paired",
         "final test loss",
     ])
     .numeric_columns(&[1, 2, 3, 4, 5]);
     for x in &s {
         let baseline = x.bias == s[0].bias;
         let paired = |text: String| if baseline { "—".to_string() } else { text };
-        let gain = paired(format!(
-            "{:+.2} ± {}",
-            100.0 * x.paired_gain_mean,
-            pp(x.paired_gain_std)
-        ));
-        let loss1 = paired(format!(
-            "{:+.4} ± {:.4}",
-            x.paired_loss1_mean, x.paired_loss1_std
-        ));
+        let gain = paired(
+            format!(
+                "{:+.2} ± {}",
+                100.0 * x.paired_gain_mean,
+                pp(x.paired_gain_std)
+            )
+            .replace('-', "−"),
+        );
+        let loss1 = paired(
+            format!("{:+.4} ± {:.4}", x.paired_loss1_mean, x.paired_loss1_std).replace('-', "−"),
+        );
         t.row([
             x.bias.clone(),
             fmt_mean_std(100.0 * x.accuracy_mean, 100.0 * x.accuracy_std, 2),

@@ -462,7 +462,7 @@ pub fn claims(r: &Report) -> Vec<Claim> {
         Claim::new(
             format!(
                 "On the MLP (α = {}), β = 0.99999 ends with a higher loss than β = 0.9 (or diverges), and its loss rises ≥ {} times",
-                fmt_sig(r.lr, 2), r.min_rises
+                lab::snapshot::round_sig(r.lr, 3), r.min_rises
             ),
             format!(
                 "final training loss per seed: β = 0.99999 {}; β = 0.9 {}. Rises of ≥ {}%: {} (β = 0.9: {})",

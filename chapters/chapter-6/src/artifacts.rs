@@ -346,7 +346,7 @@ fn combined_figure(r: &Report, dir: &Path) -> Result<()> {
     )
     .with_series(
         Series::line(
-            "one-shot + fine-tune",
+            "one-shot + FT",
             global.iter().map(|o| (pct(o.sparsity), o.tuned.mean())),
         )
         .with_markers(),

@@ -482,20 +482,23 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     }
     l1_rows.sort_by(|a, b| a.method.cmp(&b.method).then(a.lambda.total_cmp(&b.lambda)));
 
-    // Phase 3: speed, on the first seed's baseline, one sparsity at a time (timing alone).
+    // Phase 3: speed, on the first seed's baseline, one sparsity at a time, on one thread: the
+    // machine may be shared, and a single thread compares the kernels, not the scheduler.
     let x = test
         .x
         .slice(ndarray::s![..cfg.speed_batch.min(test.len()), ..]);
     let bar = progress.bar(cfg.speed_sparsities.len() as u64, "3 CSR vs dense");
-    let speed = cfg
-        .speed_sparsities
-        .iter()
-        .map(|&s| {
-            let p = speed_point(&models[0], s, x, cfg.speed_repeats);
-            bar.inc(1);
-            p
-        })
-        .collect();
+    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let speed = one_thread.install(|| {
+        cfg.speed_sparsities
+            .iter()
+            .map(|&s| {
+                let p = speed_point(&models[0], s, x, cfg.speed_repeats);
+                bar.inc(1);
+                p
+            })
+            .collect()
+    });
     bar.finish();
 
     Ok(Report {

@@ -159,6 +159,12 @@ impl StepHook for Gradual {
             let masks = magnitude_masks(model, self.target, Scope::PerLayer);
             masks.apply(model);
             self.masks = Some(masks);
+            // A point at the update itself, so the trace shows the jump where it happens.
+            self.trace.push(SparsityPoint {
+                step: t,
+                target: self.target,
+                measured: weight_sparsity(model),
+            });
         }
     }
     fn after(&mut self, t: usize, model: &mut Mlp) {

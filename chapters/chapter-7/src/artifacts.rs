@@ -162,15 +162,15 @@ fn fmt_ratio_stats(xs: &[Option<f64>]) -> String {
 /// Experiment 2's table: epochs (and wall time) to the plain net's targets, and test quality.
 fn convergence_table(r: &Report, dir: &Path) -> Result<()> {
     let mut t = Table::new([
-        "dropout p",
-        "epochs to p = 0's best val. loss (per seed)",
-        "ratio to p = 0",
-        "wall-time ratio",
-        "epochs to p = 0's best val. accuracy",
-        "ratio to p = 0",
+        "p",
+        "epochs to p = 0's best val. loss, per seed",
+        "÷ p = 0",
+        "wall time ÷ p = 0",
+        "epochs to p = 0's best val. acc., per seed",
+        "÷ p = 0",
         "best val. loss",
-        "final test accuracy",
-        "final test NLL",
+        "test acc. (%)",
+        "test NLL",
     ])
     .numeric_columns(&[2, 3, 5, 6, 7, 8]);
     for &p in &r.dropout {
@@ -231,7 +231,7 @@ fn convergence_table(r: &Report, dir: &Path) -> Result<()> {
             fmt_epochs(&acc_e),
             ar,
             fmt_mean_std(bm, bs, 4),
-            format!("{} %", fmt_mean_std(am, asd, 2)),
+            fmt_mean_std(am, asd, 2),
             fmt_mean_std(nm, ns, 4),
         ]);
     }
