@@ -462,7 +462,11 @@ mod tests {
             fingerprint(d).unwrap(),
             "reformatting keeps the fingerprint"
         );
-        std::fs::write(dir.join("src/lib.rs"), "fn a() {}\n#[cfg(test)]\nmod tests {}").unwrap();
+        std::fs::write(
+            dir.join("src/lib.rs"),
+            "fn a() {}\n#[cfg(test)]\nmod tests {}",
+        )
+        .unwrap();
         assert_eq!(b, fingerprint(d).unwrap(), "unit tests are not hashed");
         std::fs::write(dir.join("src/lib.rs"), "fn b() {}").unwrap();
         assert_ne!(

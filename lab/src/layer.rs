@@ -634,7 +634,10 @@ mod tests {
                 // A ReLU unit whose z is within h of 0 would make the difference straddle the
                 // kink; with these seeds none is (checked by the bound itself: a straddle gives
                 // an O(1) error).
-                println!("gradcheck MLP ({}) layer {l}: W {err:.1e}, b {err_b:.1e}", act.name());
+                println!(
+                    "gradcheck MLP ({}) layer {l}: W {err:.1e}, b {err_b:.1e}",
+                    act.name()
+                );
                 assert!(
                     err < 1e-3 && err_b < 1e-3,
                     "{} layer {l}: W {err:e}, b {err_b:e}",

@@ -12,6 +12,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -157,15 +159,25 @@ fn print_times(times: &[(String, f64)]) {
 
 /// Render the book with mdBook + KaTeX into target/book, then check it. Returns index.html.
 fn render(root: &Path) -> Result<PathBuf> {
-    // Without a subscriber, mdBook's warnings (e.g. a missing include) would vanish.
-    mdbook_katex::init_tracing();
+    // Without a subscriber, mdBook's and KaTeX's warnings (a missing include, a formula that
+    // does not parse) would vanish; with this one they are printed and counted.
+    let warnings = init_tracing();
     let mut book = mdbook_driver::MDBook::load(root).context("cannot load the book (book.toml)")?;
     // Replaces the `mdbook-katex` command that book.toml names with the in-process preprocessor,
     // keeping its place after `links` so math inside included files renders too.
     book.with_preprocessor(mdbook_katex::preprocess::KatexProcessor);
+    book.with_preprocessor(ResultsAtAGlance {
+        root: root.to_path_buf(),
+    });
     book.build().context("mdBook failed")?;
     let out = root.join(&book.config.build.build_dir);
-    let problems = check_book(&out)?;
+    let mut problems = check_book(&out)?;
+    let n = warnings.load(Ordering::Relaxed);
+    if n > 0 {
+        problems.push(format!(
+            "{n} warning(s) or error(s) while rendering (see above)"
+        ));
+    }
     if !problems.is_empty() {
         bail!(
             "the rendered book has problems:\n  {}",
@@ -173,6 +185,99 @@ fn render(root: &Path) -> Result<PathBuf> {
         );
     }
     Ok(out.join("index.html"))
+}
+
+/// Replaces `{{#results}}` in the book with one table of every chapter's Verdict, read from the
+/// chapters' `report.json`: the results page is generated, never typed.
+struct ResultsAtAGlance {
+    root: PathBuf,
+}
+
+impl mdbook_preprocessor::Preprocessor for ResultsAtAGlance {
+    fn name(&self) -> &str {
+        "results-at-a-glance"
+    }
+
+    fn run(
+        &self,
+        _: &mdbook_preprocessor::PreprocessorContext,
+        mut book: mdbook_preprocessor::book::Book,
+    ) -> mdbook_preprocessor::errors::Result<mdbook_preprocessor::book::Book> {
+        let table = results_table(&self.root)?;
+        book.for_each_chapter_mut(|ch| {
+            if ch.content.contains(RESULTS_MARKER) {
+                ch.content = ch.content.replace(RESULTS_MARKER, &table);
+            }
+        });
+        Ok(book)
+    }
+}
+
+const RESULTS_MARKER: &str = "{{#results}}";
+
+/// The Verdict rows of every chapter that has a report, one table, linked to each chapter.
+fn results_table(root: &Path) -> Result<String> {
+    let mut out = String::from("| Chapter | Claim | Measured here | Holds? |\n|---|---|---|---|\n");
+    for name in all_chapters(root)? {
+        let path = root
+            .join("book/src/generated")
+            .join(&name)
+            .join("report.json");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        let title = v["title"].as_str().unwrap_or(&name);
+        let n = name.trim_start_matches("chapter-");
+        for (i, c) in v["claims"].as_array().into_iter().flatten().enumerate() {
+            let cell = |k: &str| c[k].as_str().unwrap_or("").replace('|', "\\|");
+            let chapter = if i == 0 {
+                format!("[{n}. {title}]({name}.md#verdict)")
+            } else {
+                String::new()
+            };
+            let holds = if c["holds"].as_bool() == Some(true) {
+                "✓ yes"
+            } else {
+                "✗ **no**"
+            };
+            out.push_str(&format!(
+                "| {chapter} | {} | {} | {holds} |\n",
+                cell("claim"),
+                cell("measured")
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Print mdBook's log on stderr and count its warnings and errors.
+fn init_tracing() -> Arc<AtomicUsize> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let count = Arc::new(AtomicUsize::new(0));
+    let _ = tracing_subscriber::registry()
+        .with(tracing_subscriber::filter::LevelFilter::INFO)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .without_time(),
+        )
+        .with(CountWarnings(Arc::clone(&count)))
+        .try_init();
+    count
+}
+
+/// A tracing layer that counts events at level WARN or ERROR.
+struct CountWarnings(Arc<AtomicUsize>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountWarnings {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if *event.metadata().level() <= tracing::Level::WARN {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Problems in the rendered HTML: unexpanded includes, and network references in `src`/`href`
@@ -210,7 +315,7 @@ fn collect_html(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 fn html_problems(html: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    for marker in ["{{#include", "{{#rustdoc_include"] {
+    for marker in ["{{#include", "{{#rustdoc_include", RESULTS_MARKER] {
         if html.contains(marker) {
             problems.push(format!("an unexpanded `{marker}` (a broken include)"));
         }
