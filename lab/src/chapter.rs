@@ -429,6 +429,159 @@ macro_rules! chapter_tests {
 mod tests {
     use super::*;
 
+    /// A chapter that runs in microseconds, to exercise the command line and error paths that
+    /// every chapter binary shares (their `main` is one call to [`main`]).
+    struct Toy;
+
+    #[derive(Clone, Serialize)]
+    struct ToyConfig {
+        seed: u64,
+        fail: bool,
+    }
+
+    impl Chapter for Toy {
+        const NAME: &'static str = "toy";
+        const TITLE: &'static str = "A toy chapter";
+        const SOURCE_DIR: &'static str = env!("CARGO_MANIFEST_DIR");
+        type Config = ToyConfig;
+        type Report = Vec<f64>;
+        fn full() -> ToyConfig {
+            ToyConfig {
+                seed: 1,
+                fail: false,
+            }
+        }
+        fn smoke() -> ToyConfig {
+            Self::full()
+        }
+        fn with_seed(cfg: ToyConfig, seed: u64) -> ToyConfig {
+            ToyConfig { seed, ..cfg }
+        }
+        fn run(cfg: &ToyConfig, _: &Progress) -> Result<Vec<f64>> {
+            if cfg.fail {
+                // What a missing data file looks like to a chapter.
+                crate::data::fashion_mnist_from(Path::new("/nonexistent/fashion-mnist"))?;
+            }
+            Ok(vec![cfg.seed as f64, 0.5])
+        }
+        fn write_artifacts(r: &Vec<f64>, dir: &Path) -> Result<()> {
+            if r[0] == 13.0 {
+                bail!("cannot draw the figure");
+            }
+            write_atomic(&dir.join("toy.md"), format!("{r:?}").as_bytes())
+        }
+        fn claims(r: &Vec<f64>) -> Vec<Claim> {
+            vec![Claim::new("half is half", format!("{}", r[1]), r[1] == 0.5)]
+        }
+    }
+
+    fn args(list: &[&str]) -> std::result::Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("toy").chain(list.iter().copied()))
+    }
+
+    fn temp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("lab-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn bad_arguments_are_refused_by_the_parser() {
+        use clap::error::ErrorKind;
+        assert_eq!(
+            args(&["--bogus"]).unwrap_err().kind(),
+            ErrorKind::UnknownArgument
+        );
+        assert_eq!(
+            args(&["--seed", "abc"]).unwrap_err().kind(),
+            ErrorKind::ValueValidation
+        );
+        assert_eq!(
+            args(&["--seed"]).unwrap_err().kind(),
+            ErrorKind::InvalidValue
+        );
+        let ok = args(&[
+            "--quick",
+            "--seed",
+            "7",
+            "--out",
+            "/tmp/x",
+            "--threads",
+            "1",
+        ])
+        .unwrap();
+        assert!(ok.quick && ok.seed == Some(7) && ok.threads == Some(1));
+    }
+
+    #[test]
+    fn a_run_writes_artifacts_verdict_and_report() {
+        let out = temp("ok");
+        let a = args(&["--seed", "3", "--out", out.to_str().unwrap()]).unwrap();
+        run_cli::<Toy>(&a).unwrap();
+        for f in ["toy.md", "verdict.md", "report.json"] {
+            assert!(out.join(f).exists(), "{f}");
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
+                .unwrap();
+        assert_eq!(v["config"]["seed"], 3);
+        assert_eq!(v["quick"], false);
+        let leftovers: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    #[test]
+    fn errors_are_one_line_and_nothing_written_is_lost() {
+        // An output folder that cannot be written: refused before the run, naming the folder.
+        let a = args(&["--out", "/proc/no-such-dir/out"]).unwrap();
+        let msg = format!("{:#}", run_cli::<Toy>(&a).unwrap_err());
+        assert!(
+            msg.contains("/proc/no-such-dir/out") && msg.contains("not writable"),
+            "{msg}"
+        );
+        assert!(!msg.contains('\n'), "one line: {msg}");
+
+        // A missing data folder: the data error, naming the file and how to restore it.
+        let out = temp("fail");
+        let a = args(&["--out", out.to_str().unwrap()]).unwrap();
+        run_cli::<Toy>(&a).unwrap();
+        let before = std::fs::read(out.join("report.json")).unwrap();
+        let e = run_chapter_with::<Toy>(
+            ToyConfig {
+                seed: 1,
+                fail: true,
+            },
+            &out,
+        )
+        .unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(
+            msg.contains("train-images-idx3-ubyte.gz") && msg.contains("git checkout"),
+            "{msg}"
+        );
+        assert!(!msg.contains('\n'), "one line: {msg}");
+
+        // Failing while writing artifacts (seed 13 makes the figure fail): the earlier artifacts
+        // are all still there, whole.
+        let a = args(&["--seed", "13", "--out", out.to_str().unwrap()]).unwrap();
+        let msg = format!("{:#}", run_cli::<Toy>(&a).unwrap_err());
+        assert!(msg.contains("cannot draw the figure"), "{msg}");
+        assert_eq!(std::fs::read(out.join("report.json")).unwrap(), before);
+        assert!(out.join("toy.md").exists() && out.join("verdict.md").exists());
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+
+    /// [`run_cli`]'s steps for an explicit config.
+    fn run_chapter_with<C: Chapter>(cfg: C::Config, out: &Path) -> Result<()> {
+        let report = C::run(&cfg, &Progress::hidden())?;
+        write_all::<C>(&report, &cfg, out, false, 0.0)
+    }
+
     #[test]
     fn verdict_table() {
         let claims = vec![

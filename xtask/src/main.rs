@@ -352,6 +352,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn chapters_are_found_and_unknown_ones_refused() {
+        let root = workspace_root();
+        let all = all_chapters(&root).unwrap();
+        assert_eq!(all.first().map(String::as_str), Some("chapter-1"));
+        assert_eq!(select_chapters(&root, &["all".into()]).unwrap(), all);
+        let err = select_chapters(&root, &["chapter-99".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown chapter `chapter-99`") && err.contains("chapter-1"),
+            "{err}"
+        );
+        assert!(Cli::try_parse_from(["xtask", "--bogus"]).is_err());
+        assert!(Cli::try_parse_from(["xtask", "run", "--bogus"]).is_err());
+    }
+
+    #[test]
+    fn results_table_has_a_row_per_claim() {
+        let table = results_table(&workspace_root()).unwrap();
+        assert!(table.starts_with("| Chapter | Claim |"));
+        assert!(table.contains("[1. "), "chapter 1 is linked: {table}");
+    }
+
+    #[test]
     fn finds_network_references_and_broken_includes() {
         assert!(
             html_problems(
