@@ -434,7 +434,7 @@ pub fn claims(r: &Report) -> Vec<Claim> {
             ),
             slower,
         )
-        .literature("2–3× longer to train; band 1.5–3×", "Srivastava et al. 2014, §7; LITERATURE.md Q7"),
+        .literature("2–3× longer to train; band 1.5–3×", "Srivastava et al. 2014, §11; LITERATURE.md Q7"),
         Claim::new(
             "In evaluation mode the dropout net costs the same as the plain net",
             format!(
