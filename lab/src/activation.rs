@@ -13,8 +13,6 @@ pub const SELU_ALPHA: f32 = 1.673_263_2;
 pub const SELU_LAMBDA: f32 = 1.050_701;
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
-const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
-const FRAC_1_SQRT_2PI: f32 = 0.398_942_3;
 
 /// An elementwise non-linearity.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -45,19 +43,16 @@ pub enum Activation {
     Softplus,
 }
 
-/// Logistic sigmoid, stable for large |x|: never computes `exp` of a large positive number.
-pub fn sigmoid(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
+use crate::vmath::{exp, expm1, normal_cdf, normal_pdf, tanh};
+pub use crate::vmath::{sigmoid, softplus};
 
-/// `ln(1 + eˣ)` without overflow: `max(x, 0) + ln(1 + e^(−|x|))`.
-pub fn softplus(x: f32) -> f32 {
-    x.max(0.0) + (-x.abs()).exp().ln_1p()
+/// Mish's inner `tanh(softplus(x))`, as `n / (n + 2)` with `n = eˣ(eˣ + 2)` (one `exp`
+/// instead of three functions); 1 beyond x = 20, where it rounds to 1 and `n` would overflow.
+#[inline(always)]
+fn tanh_softplus(x: f32) -> f32 {
+    let e = exp(if x > 20.0 { 20.0 } else { x });
+    let n = e * (e + 2.0);
+    if x > 20.0 { 1.0 } else { n / (n + 2.0) }
 }
 
 impl Activation {
@@ -80,13 +75,21 @@ impl Activation {
         }
     }
 
-    /// f(x).
+    /// f(x). The transcendental functions come from [`crate::vmath`], so this scalar function
+    /// and the vectorised array passes give the same bits.
+    #[inline(always)]
     pub fn f(&self, x: f32) -> f32 {
         match *self {
             Activation::Identity => x,
             Activation::Sigmoid => sigmoid(x),
-            Activation::Tanh => x.tanh(),
-            Activation::Relu => x.max(0.0),
+            Activation::Tanh => tanh(x),
+            Activation::Relu => {
+                if x > 0.0 {
+                    x
+                } else {
+                    0.0
+                }
+            }
             Activation::LeakyRelu { alpha } => {
                 if x > 0.0 {
                     x
@@ -98,22 +101,22 @@ impl Activation {
                 if x > 0.0 {
                     x
                 } else {
-                    alpha * x.exp_m1()
+                    alpha * expm1(x)
                 }
             }
-            Activation::Selu => SELU_LAMBDA * if x > 0.0 { x } else { SELU_ALPHA * x.exp_m1() },
-            Activation::Gelu => 0.5 * x * (1.0 + libm::erff(x * FRAC_1_SQRT_2)),
-            Activation::GeluTanh => {
-                let t = (SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x)).tanh();
-                0.5 * x * (1.0 + t)
-            }
+            Activation::Selu => SELU_LAMBDA * if x > 0.0 { x } else { SELU_ALPHA * expm1(x) },
+            Activation::Gelu => x * normal_cdf(x),
+            // ½x(1 + tanh u) = x·σ(2u): the same function, without the cancellation of
+            // 1 + tanh u in the lower tail.
+            Activation::GeluTanh => x * sigmoid(2.0 * SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x)),
             Activation::Swish => x * sigmoid(x),
-            Activation::Mish => x * softplus(x).tanh(),
+            Activation::Mish => x * tanh_softplus(x),
             Activation::Softplus => softplus(x),
         }
     }
 
     /// f'(x). At ReLU's kink we take f'(0) = 0, as PyTorch and TensorFlow do.
+    #[inline(always)]
     pub fn df(&self, x: f32) -> f32 {
         match *self {
             Activation::Identity => 1.0,
@@ -122,7 +125,7 @@ impl Activation {
                 s * (1.0 - s)
             }
             Activation::Tanh => {
-                let t = x.tanh();
+                let t = tanh(x);
                 1.0 - t * t
             }
             Activation::Relu => {
@@ -143,21 +146,18 @@ impl Activation {
                 if x > 0.0 {
                     1.0
                 } else {
-                    alpha * x.exp()
+                    alpha * exp(x)
                 }
             }
-            Activation::Selu => SELU_LAMBDA * if x > 0.0 { 1.0 } else { SELU_ALPHA * x.exp() },
-            Activation::Gelu => {
-                // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-                let cdf = 0.5 * (1.0 + libm::erff(x * FRAC_1_SQRT_2));
-                let pdf = FRAC_1_SQRT_2PI * (-0.5 * x * x).exp();
-                cdf + x * pdf
-            }
+            Activation::Selu => SELU_LAMBDA * if x > 0.0 { 1.0 } else { SELU_ALPHA * exp(x) },
+            // d/dx x·Φ(x) = Φ(x) + x·φ(x)
+            Activation::Gelu => normal_cdf(x) + x * normal_pdf(x),
             Activation::GeluTanh => {
+                // d/dx x·σ(2u) = σ(2u) + x·2σ(2u)(1 − σ(2u))·u'
                 let u = SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x);
-                let t = u.tanh();
                 let du = SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044_715 * x * x);
-                0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du
+                let s = sigmoid(2.0 * u);
+                s + x * 2.0 * s * (1.0 - s) * du
             }
             Activation::Swish => {
                 let s = sigmoid(x);
@@ -165,7 +165,7 @@ impl Activation {
             }
             Activation::Mish => {
                 // d/dx x·tanh(sp(x)) = tanh(sp) + x·sech²(sp)·σ(x)
-                let t = softplus(x).tanh();
+                let t = tanh_softplus(x);
                 t + x * (1.0 - t * t) * sigmoid(x)
             }
             Activation::Softplus => sigmoid(x),
@@ -181,39 +181,110 @@ impl Activation {
 
     /// Forward into a preallocated `a` of the same shape as `z`.
     pub fn forward_into(&self, z: ArrayView2<f32>, a: &mut Array2<f32>) {
-        macro_rules! map {
-            ($f:expr) => {
-                Zip::from(a).and(&z).for_each(|a, &z| *a = $f(z))
+        assert_eq!(z.dim(), a.dim(), "activation: shapes differ");
+        match (z.as_slice(), a.as_slice_mut()) {
+            (Some(z), Some(a)) => self.forward_slice(z, a),
+            _ => Zip::from(a).and(&z).for_each(|a, &z| *a = self.f(z)),
+        }
+    }
+
+    /// `a[i] = f(z[i])` over slices, vectorised (see [`kernels`]).
+    pub fn forward_slice(&self, z: &[f32], a: &mut [f32]) {
+        assert_eq!(z.len(), a.len(), "activation: lengths differ");
+        // One monomorphised, multiversioned loop per variant: the `match` is outside it.
+        macro_rules! run {
+            ($($variant:pat => $act:expr),* $(,)?) => {
+                match *self {
+                    Activation::Identity => a.copy_from_slice(z),
+                    $($variant => kernels::map(#[inline(always)] |x| $act.f(x), z, a),)*
+                }
             };
         }
-        // One monomorphised loop per variant: the `match` is outside the element loop.
-        match *self {
-            Activation::Identity => a.assign(&z),
-            Activation::Relu => map!(|x: f32| x.max(0.0)),
-            Activation::LeakyRelu { alpha } => map!(|x: f32| if x > 0.0 { x } else { alpha * x }),
-            act => map!(|x| act.f(x)),
+        run! {
+            Activation::Sigmoid => Activation::Sigmoid,
+            Activation::Tanh => Activation::Tanh,
+            Activation::Relu => Activation::Relu,
+            Activation::LeakyRelu { alpha } => Activation::LeakyRelu { alpha },
+            Activation::Elu { alpha } => Activation::Elu { alpha },
+            Activation::Selu => Activation::Selu,
+            Activation::Gelu => Activation::Gelu,
+            Activation::GeluTanh => Activation::GeluTanh,
+            Activation::Swish => Activation::Swish,
+            Activation::Mish => Activation::Mish,
+            Activation::Softplus => Activation::Softplus,
+        }
+    }
+
+    /// The fused first half of a dense layer: `z ← z + b` (row by row), then `a = f(z)`, in one
+    /// pass over memory. `z` and `a` are `(batch, n)` row-major slices, `b` has `n` entries.
+    pub fn bias_forward_slice(&self, z: &mut [f32], bias: &[f32], a: &mut [f32]) {
+        assert_eq!(z.len(), a.len(), "activation: lengths differ");
+        macro_rules! run {
+            ($($variant:pat => $act:expr),* $(,)?) => {
+                match *self {
+                    $($variant => kernels::bias_map(#[inline(always)] |x| $act.f(x), z, bias, a),)*
+                }
+            };
+        }
+        run! {
+            Activation::Identity => Activation::Identity,
+            Activation::Sigmoid => Activation::Sigmoid,
+            Activation::Tanh => Activation::Tanh,
+            Activation::Relu => Activation::Relu,
+            Activation::LeakyRelu { alpha } => Activation::LeakyRelu { alpha },
+            Activation::Elu { alpha } => Activation::Elu { alpha },
+            Activation::Selu => Activation::Selu,
+            Activation::Gelu => Activation::Gelu,
+            Activation::GeluTanh => Activation::GeluTanh,
+            Activation::Swish => Activation::Swish,
+            Activation::Mish => Activation::Mish,
+            Activation::Softplus => Activation::Softplus,
         }
     }
 
     /// Backward: `∂L/∂z = ∂L/∂a ⊙ f'(z)`, all `(batch, n)`.
     pub fn backward(&self, z: ArrayView2<f32>, grad_a: ArrayView2<f32>) -> Array2<f32> {
         let mut g = Array2::zeros(z.raw_dim());
-        match *self {
-            Activation::Identity => g.assign(&grad_a),
-            Activation::Relu => Zip::from(&mut g)
+        match (z.as_slice(), grad_a.as_slice(), g.as_slice_mut()) {
+            (Some(z), Some(ga), Some(g)) => self.backward_slice(z, ga, g),
+            _ => Zip::from(&mut g)
                 .and(&z)
                 .and(&grad_a)
-                .for_each(|g, &z, &ga| *g = if z > 0.0 { ga } else { 0.0 }),
-            Activation::LeakyRelu { alpha } => Zip::from(&mut g)
-                .and(&z)
-                .and(&grad_a)
-                .for_each(|g, &z, &ga| *g = if z > 0.0 { ga } else { alpha * ga }),
-            act => Zip::from(&mut g)
-                .and(&z)
-                .and(&grad_a)
-                .for_each(|g, &z, &ga| *g = ga * act.df(z)),
+                .for_each(|g, &z, &ga| *g = ga * self.df(z)),
         }
         g
+    }
+
+    /// `grad_z[i] = grad_a[i] · f'(z[i])` over slices, vectorised.
+    pub fn backward_slice(&self, z: &[f32], grad_a: &[f32], grad_z: &mut [f32]) {
+        assert!(
+            z.len() == grad_a.len() && z.len() == grad_z.len(),
+            "activation: lengths differ"
+        );
+        macro_rules! run {
+            ($($variant:pat => $act:expr),* $(,)?) => {
+                match *self {
+                    Activation::Identity => grad_z.copy_from_slice(grad_a),
+                    // Select rather than multiply: 0·∞ would be NaN.
+                    Activation::Relu => kernels::zip_map(
+                        #[inline(always)] |z, g| if z > 0.0 { g } else { 0.0 }, z, grad_a, grad_z),
+                    Activation::LeakyRelu { alpha } => kernels::zip_map(
+                        #[inline(always)] |z, g| if z > 0.0 { g } else { alpha * g }, z, grad_a, grad_z),
+                    $($variant => kernels::zip_map(#[inline(always)] |z, g| g * $act.df(z), z, grad_a, grad_z),)*
+                }
+            };
+        }
+        run! {
+            Activation::Sigmoid => Activation::Sigmoid,
+            Activation::Tanh => Activation::Tanh,
+            Activation::Elu { alpha } => Activation::Elu { alpha },
+            Activation::Selu => Activation::Selu,
+            Activation::Gelu => Activation::Gelu,
+            Activation::GeluTanh => Activation::GeluTanh,
+            Activation::Swish => Activation::Swish,
+            Activation::Mish => Activation::Mish,
+            Activation::Softplus => Activation::Softplus,
+        }
     }
 
     /// Every hidden-layer activation the book compares, in the book's series order.
@@ -233,6 +304,42 @@ impl Activation {
             Activation::Softplus,
             Activation::Identity,
         ]
+    }
+}
+
+/// The element loops, compiled for several instruction sets and picked at run time
+/// (`multiversion`): with AVX-512 the vmath formulas run on 16 lanes at once. Callers pass
+/// `#[inline(always)]` closures, which are compiled into each version, so one generic loop
+/// serves every activation (a closure left out of line would keep the loop scalar).
+pub mod kernels {
+    use multiversion::multiversion;
+
+    /// `out[i] = f(x[i])`.
+    #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
+    pub fn map(f: impl Fn(f32) -> f32, x: &[f32], out: &mut [f32]) {
+        for (o, &x) in out.iter_mut().zip(x) {
+            *o = f(x);
+        }
+    }
+
+    /// `out[i] = f(x[i], y[i])`.
+    #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
+    pub fn zip_map(f: impl Fn(f32, f32) -> f32, x: &[f32], y: &[f32], out: &mut [f32]) {
+        for ((o, &x), &y) in out.iter_mut().zip(x).zip(y) {
+            *o = f(x, y);
+        }
+    }
+
+    /// Row by row (rows of `bias.len()`): `z[i] += bias[j]`, then `out[i] = f(z[i])`.
+    #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
+    pub fn bias_map(f: impl Fn(f32) -> f32, z: &mut [f32], bias: &[f32], out: &mut [f32]) {
+        let n = bias.len();
+        for (z_row, o_row) in z.chunks_exact_mut(n).zip(out.chunks_exact_mut(n)) {
+            for ((z, o), &b) in z_row.iter_mut().zip(o_row).zip(bias) {
+                *z += b;
+                *o = f(*z);
+            }
+        }
     }
 }
 

@@ -65,6 +65,23 @@ impl Dense {
         z
     }
 
+    /// `x: (B, n_in)` → `(z, f(z))`, both `(B, n_out)`: the product, then one fused pass that
+    /// adds the bias and applies `activation` (what a training step needs).
+    pub fn forward_activation(
+        &self,
+        x: ArrayView2<f32>,
+        activation: Activation,
+    ) -> (Array2<f32>, Array2<f32>) {
+        let mut z = matmul(x, self.w.view());
+        let mut a = Array2::zeros(z.raw_dim());
+        activation.bias_forward_slice(
+            z.as_slice_mut().expect("new arrays are contiguous"),
+            self.b.as_slice().expect("biases are contiguous"),
+            a.as_slice_mut().expect("new arrays are contiguous"),
+        );
+        (z, a)
+    }
+
     /// Given `x: (B, n_in)` and `∂L/∂z: (B, n_out)`: `∂L/∂W = xᵀ·∂L/∂z`, `∂L/∂b = Σ_batch ∂L/∂z`,
     /// `∂L/∂x = ∂L/∂z·Wᵀ` (skipped when `need_grad_x` is false, e.g. for the first layer).
     pub fn backward(
@@ -345,12 +362,12 @@ impl Mlp {
         let last = self.layers.len() - 1;
         let mut a = x.to_owned();
         for (l, layer) in self.layers.iter().enumerate() {
-            let z = layer.forward(a.view());
-            a = if l == last {
-                self.output.forward(z.view())
+            let activation = if l == last {
+                self.output
             } else {
-                self.activation.forward(z.view())
+                self.activation
             };
+            a = layer.forward_activation(a.view(), activation).1;
         }
         a
     }
@@ -360,29 +377,43 @@ impl Mlp {
     pub fn forward_train(
         &self,
         x: ArrayView2<f32>,
+        dropout_rng: Option<&mut ChaCha8Rng>,
+    ) -> (Array2<f32>, MlpCache) {
+        self.forward_train_owned(x.to_owned(), dropout_rng)
+    }
+
+    /// [`Mlp::forward_train`] taking the batch by value (it becomes the cache's first input,
+    /// without a copy). Each layer is one product and one fused pass that adds the bias and
+    /// applies the activation.
+    pub fn forward_train_owned(
+        &self,
+        x: Array2<f32>,
         mut dropout_rng: Option<&mut ChaCha8Rng>,
     ) -> (Array2<f32>, MlpCache) {
         let last = self.layers.len() - 1;
         let mut cache = MlpCache {
-            inputs: Vec::new(),
-            pre: Vec::new(),
-            masks: Vec::new(),
+            inputs: Vec::with_capacity(self.layers.len()),
+            pre: Vec::with_capacity(self.layers.len()),
+            masks: Vec::with_capacity(last),
         };
-        let mut a = x.to_owned();
+        let mut a = x;
         for (l, layer) in self.layers.iter().enumerate() {
-            let z = layer.forward(a.view());
+            let activation = if l == last {
+                self.output
+            } else {
+                self.activation
+            };
+            let (z, out) = layer.forward_activation(a.view(), activation);
             cache.inputs.push(a);
+            cache.pre.push(z);
+            a = out;
             if l == last {
-                a = self.output.forward(z.view());
-                cache.pre.push(z);
                 break;
             }
-            a = self.activation.forward(z.view());
-            cache.pre.push(z);
             let mask = match dropout_rng.as_deref_mut() {
                 Some(rng) if self.dropout > 0.0 => {
-                    let (dropped, m) = Dropout { p: self.dropout }.forward_train(a.view(), rng);
-                    a = dropped;
+                    let m = Dropout { p: self.dropout }.mask(a.dim(), rng);
+                    a *= &m;
                     Some(m)
                 }
                 _ => None,

@@ -2,7 +2,8 @@
 //!
 //! Numerics (f32, row-major, one sample per row):
 //! [`init`] → [`activation`] → [`layer`] → [`loss`] → [`optim`] / [`regularize`] → [`train`],
-//! measured by [`metrics`], checked by [`gradcheck`], multiplied by [`linalg`], fed by [`data`],
+//! measured by [`metrics`], checked by [`gradcheck`], multiplied by [`linalg`], vectorised by
+//! [`vmath`], fed by [`data`],
 //! made reproducible by [`rng`].
 //!
 //! The book pipeline: [`chapter`] (the contract every chapter follows), [`plot`] (figures),
@@ -26,6 +27,7 @@ pub mod rng;
 pub mod snapshot;
 pub mod sparse;
 pub mod train;
+pub mod vmath;
 
 pub use activation::Activation;
 pub use data::Dataset;

@@ -31,7 +31,7 @@ pub const NR: usize = 32;
 /// sizes (and the order of additions) depend only on `k`.
 pub const KC_MAX: usize = 384;
 /// Below this many multiply-adds a product runs on the calling thread.
-const PARALLEL_MIN_MACS: usize = 1 << 20;
+const PARALLEL_MIN_MACS: usize = 1 << 24;
 /// The longest side of one parallel chunk of the output (about).
 const CHUNK: usize = 256;
 
@@ -59,20 +59,21 @@ pub fn matmul_into(a: ArrayView2<f32>, b: ArrayView2<f32>, beta: f32, mut c: Arr
     if m == 0 || n == 0 {
         return;
     }
-    if beta == 0.0 {
-        c.fill(0.0);
-    } else if beta != 1.0 {
-        c.map_inplace(|x| *x *= beta);
-    }
     if k == 0 {
+        c.map_inplace(|x| *x = if beta == 0.0 { 0.0 } else { beta * *x });
         return;
     }
+    // With β = 0 the first depth block writes C instead of adding to it (no zeroing pass).
+    let overwrite = beta == 0.0;
+    if !overwrite && beta != 1.0 {
+        c.map_inplace(|x| *x *= beta);
+    }
     if c.strides()[1] == 1 {
-        accumulate(a, b, c);
+        accumulate(a, b, c, overwrite);
     } else {
         // A strided output (rare): work in a contiguous copy.
         let mut tmp = c.to_owned();
-        accumulate(a, b, tmp.view_mut());
+        accumulate(a, b, tmp.view_mut(), overwrite);
         c.assign(&tmp);
     }
 }
@@ -80,23 +81,23 @@ pub fn matmul_into(a: ArrayView2<f32>, b: ArrayView2<f32>, beta: f32, mut c: Arr
 /// `C += A·B`. Large products are cut into an even number of nearly equal chunks along the
 /// longer side of `C`, computed in parallel: the cut depends only on the shape, and each
 /// element's arithmetic only on `k`, so the bits do not depend on the number of threads.
-fn accumulate(a: ArrayView2<f32>, b: ArrayView2<f32>, mut c: ArrayViewMut2<f32>) {
+fn accumulate(a: ArrayView2<f32>, b: ArrayView2<f32>, mut c: ArrayViewMut2<f32>, overwrite: bool) {
     let (m, k) = a.dim();
     let n = b.ncols();
     if m * k * n < PARALLEL_MIN_MACS {
-        accumulate_block(a, b, c);
+        accumulate_block(a, b, c, overwrite);
     } else if n >= m {
         let width = chunk_size(n, NR);
         c.axis_chunks_iter_mut(Axis(1), width)
             .into_par_iter()
             .zip(b.axis_chunks_iter(Axis(1), width))
-            .for_each(|(c, b)| accumulate_block(a, b, c));
+            .for_each(|(c, b)| accumulate_block(a, b, c, overwrite));
     } else {
         let height = chunk_size(m, MR);
         c.axis_chunks_iter_mut(Axis(0), height)
             .into_par_iter()
             .zip(a.axis_chunks_iter(Axis(0), height))
-            .for_each(|(c, a)| accumulate_block(a, b, c));
+            .for_each(|(c, a)| accumulate_block(a, b, c, overwrite));
     }
 }
 
@@ -107,8 +108,14 @@ fn chunk_size(len: usize, align: usize) -> usize {
     len.div_ceil(chunks).next_multiple_of(align)
 }
 
-/// `C += A·B` on the calling thread; `c`'s rows must be contiguous.
-fn accumulate_block(a: ArrayView2<f32>, b: ArrayView2<f32>, mut c: ArrayViewMut2<f32>) {
+/// `C += A·B` (or `C = A·B` with `overwrite`) on the calling thread; `c`'s rows must be
+/// contiguous.
+fn accumulate_block(
+    a: ArrayView2<f32>,
+    b: ArrayView2<f32>,
+    mut c: ArrayViewMut2<f32>,
+    overwrite: bool,
+) {
     let (m, k) = a.dim();
     let n = b.ncols();
     let blocks = k.div_ceil(KC_MAX);
@@ -132,7 +139,7 @@ fn accumulate_block(a: ArrayView2<f32>, b: ArrayView2<f32>, mut c: ArrayViewMut2
                     .chunks_exact(NR * kc)
                     .zip(c_band.axis_chunks_iter_mut(Axis(1), NR))
                 {
-                    micro_kernel(kc, a_panel, b_panel, c_tile);
+                    micro_kernel(kc, a_panel, b_panel, c_tile, overwrite && p0 == 0);
                 }
             }
         }
@@ -168,7 +175,15 @@ fn pack_a(a: ArrayView2<f32>, p0: usize, kc: usize, packed: &mut [f32]) {
             for (p, dst) in panel.chunks_exact_mut(MR).enumerate() {
                 let col = a.column(p0 + p);
                 let col = col.to_slice().expect("unit row stride");
-                dst[..rows].copy_from_slice(&col[r * MR..][..rows]);
+                let src = &col[r * MR..][..rows];
+                match (
+                    <&mut [f32; MR]>::try_from(&mut *dst),
+                    <&[f32; MR]>::try_from(src),
+                ) {
+                    // Fixed-size copies compile to vector moves, not calls to memcpy.
+                    (Ok(dst), Ok(src)) => *dst = *src,
+                    _ => dst[..rows].copy_from_slice(src),
+                }
             }
         } else if rows == MR
             && let Some(row_slices) = row_slices(a, r * MR, p0, kc)
@@ -243,7 +258,14 @@ fn pack_b(b: ArrayView2<f32>, p0: usize, kc: usize, packed: &mut [f32]) {
             for (p, dst) in panel.chunks_exact_mut(NR).enumerate() {
                 let row = b.row(p0 + p);
                 let row = row.to_slice().expect("unit column stride");
-                dst[..cols].copy_from_slice(&row[s * NR..][..cols]);
+                let src = &row[s * NR..][..cols];
+                match (
+                    <&mut [f32; NR]>::try_from(&mut *dst),
+                    <&[f32; NR]>::try_from(src),
+                ) {
+                    (Ok(dst), Ok(src)) => *dst = *src,
+                    _ => dst[..cols].copy_from_slice(src),
+                }
             }
         } else if cols == NR
             && let Some(columns) = column_slices(b, s * NR, p0, kc)
@@ -277,7 +299,7 @@ fn pack_b(b: ArrayView2<f32>, p0: usize, kc: usize, packed: &mut [f32]) {
 /// `b: (kc, NR)`, as one fused multiply-add chain per element; `c` is the tile of `C`
 /// (`MR × NR`, or smaller at the edges).
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
-fn micro_kernel(kc: usize, a: &[f32], b: &[f32], mut c: ArrayViewMut2<f32>) {
+fn micro_kernel(kc: usize, a: &[f32], b: &[f32], mut c: ArrayViewMut2<f32>, overwrite: bool) {
     // One accumulator row per tile row, as separate locals: the compiler keeps each in
     // NR / 16 vector registers (an array indexed by a loop variable would live in memory).
     let mut acc = [[0.0f32; NR]; MR];
@@ -309,8 +331,12 @@ fn micro_kernel(kc: usize, a: &[f32], b: &[f32], mut c: ArrayViewMut2<f32>) {
     acc = [c0, c1, c2, c3, c4, c5, c6, c7];
     for (mut c_row, acc_row) in c.rows_mut().into_iter().zip(&acc) {
         let c_row = c_row.as_slice_mut().expect("rows of C are contiguous");
-        for (c, t) in c_row.iter_mut().zip(acc_row) {
-            *c += t;
+        if overwrite {
+            c_row.copy_from_slice(&acc_row[..c_row.len()]);
+        } else {
+            for (c, t) in c_row.iter_mut().zip(acc_row) {
+                *c += t;
+            }
         }
     }
 }

@@ -76,12 +76,18 @@ impl Sgd {
             nesterov,
             penalty,
         } = self.config;
-        let mut g = g.to_vec();
-        if penalise {
+        // A penalty's gradient is added to a copy; without one, the gradient is used as is.
+        let with_penalty;
+        let g = if penalise && matches!(penalty, Penalty::L2(_) | Penalty::L1Subgradient(_)) {
+            let mut g = g.to_vec();
             penalty.add_gradient(w, &mut g);
-        }
+            with_penalty = g;
+            &with_penalty
+        } else {
+            g
+        };
         if momentum == 0.0 {
-            w.iter_mut().zip(&g).for_each(|(w, &g)| *w -= lr * g);
+            w.iter_mut().zip(g).for_each(|(w, &g)| *w -= lr * g);
         } else {
             if self.velocity.len() <= slot {
                 self.velocity.resize(slot + 1, Vec::new());
@@ -90,7 +96,7 @@ impl Sgd {
             if v.len() != w.len() {
                 *v = vec![0.0; w.len()];
             }
-            for ((w, v), &g) in w.iter_mut().zip(v.iter_mut()).zip(&g) {
+            for ((w, v), &g) in w.iter_mut().zip(v.iter_mut()).zip(g) {
                 *v = momentum * *v + g;
                 *w -= lr * if nesterov { g + momentum * *v } else { *v };
             }

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::data::Dataset;
-use crate::layer::Mlp;
+use crate::layer::{DenseGrads, Mlp};
 use crate::loss::{binary_cross_entropy, softmax, softmax_cross_entropy};
 use crate::metrics::accuracy;
 use crate::optim::Sgd;
@@ -165,6 +165,74 @@ pub fn predict_proba(model: &Mlp, x: ArrayView2<f32>) -> Array2<f32> {
     ndarray::concatenate(Axis(0), &views).expect("same widths")
 }
 
+/// The rows `indices` of `x`, copied into a new `(indices.len(), x.ncols())` array.
+pub fn gather_rows(x: ArrayView2<f32>, indices: &[usize]) -> Array2<f32> {
+    let mut values = Vec::with_capacity(indices.len() * x.ncols());
+    for &i in indices {
+        match x.row(i).to_slice() {
+            Some(row) => values.extend_from_slice(row),
+            None => values.extend(x.row(i).iter()),
+        }
+    }
+    Array2::from_shape_vec((indices.len(), x.ncols()), values).expect("rows × columns values")
+}
+
+/// Rows per shard of a mini-batch (see [`sharded_step`]).
+pub const SHARD_ROWS: usize = 64;
+
+// ANCHOR: sharded_step
+/// The forward and backward passes of one step on the mini-batch `batch` (indices into
+/// `train`): its mean loss, its number of correct predictions, and the gradients.
+///
+/// The batch is cut into shards of [`SHARD_ROWS`] rows, computed in parallel, and their
+/// gradients are added in shard order: the shards depend only on the batch size, so the bits do
+/// not depend on the number of threads (DESIGN.md §5). One parallel task per shard is coarse
+/// enough to pay for waking a thread (tens of microseconds on a virtual machine), which
+/// splitting each small matrix product is not. Shard `s` of step `t` draws its dropout masks
+/// from stream `t·2¹⁶ + s` of `dropout_seed`.
+pub fn sharded_step(
+    model: &Mlp,
+    train: &Dataset,
+    batch: &[usize],
+    objective: Objective,
+    dropout_seed: u64,
+    step: usize,
+) -> (f64, usize, Vec<DenseGrads>) {
+    let n = batch.len() as f32;
+    let shard = |(s, rows): (usize, &[usize])| {
+        let x = gather_rows(train.x.view(), rows);
+        let y: Vec<usize> = rows.iter().map(|&i| train.y[i]).collect();
+        let mut drop_rng = rng_stream(dropout_seed, ((step as u64) << 16) + s as u64);
+        let (out, cache) = model.forward_train_owned(x, Some(&mut drop_rng));
+        let (loss, mut grad, correct) = objective.loss(out.view(), &y);
+        // The shard's mean-loss gradient, rescaled to its share of the batch mean.
+        grad *= rows.len() as f32 / n;
+        let grads = model.backward(&cache, grad.view());
+        (loss * rows.len() as f64, correct, grads)
+    };
+    let shards: Vec<_> = if batch.len() >= 2 * SHARD_ROWS {
+        batch
+            .par_chunks(SHARD_ROWS)
+            .enumerate()
+            .map(shard)
+            .collect()
+    } else {
+        vec![shard((0, batch))]
+    };
+    let mut shards = shards.into_iter();
+    let (mut loss, mut correct, mut grads) = shards.next().expect("a non-empty batch");
+    for (l, c, g) in shards {
+        loss += l;
+        correct += c;
+        for (total, part) in grads.iter_mut().zip(&g) {
+            total.w += &part.w;
+            total.b += &part.b;
+        }
+    }
+    (loss / f64::from(n), correct, grads)
+}
+// ANCHOR_END: sharded_step
+
 /// Train `model` with softmax cross-entropy. Epoch 0 in the history is the untrained model.
 pub fn fit(
     model: &mut Mlp,
@@ -196,13 +264,9 @@ pub fn fit(
         let start = Instant::now();
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0.0f64, 0usize);
         for batch in train.batches(cfg.batch_size, &mut order_rng) {
-            let x = train.x.select(Axis(0), &batch);
-            let y: Vec<usize> = batch.iter().map(|&i| train.y[i]).collect();
-            // One dropout stream per step: the masks depend on the step, not on threads.
-            let mut drop_rng = rng_stream(dropout_seed, step as u64);
-            let (out, cache) = model.forward_train(x.view(), Some(&mut drop_rng));
-            let (loss, grad, batch_correct) = cfg.objective.loss(out.view(), &y);
+            let step_result = sharded_step(model, train, &batch, cfg.objective, dropout_seed, step);
             step += 1;
+            let (loss, batch_correct, grads) = step_result;
             if !loss.is_finite() {
                 history.diverged = Some(Diverged { epoch, step });
                 history.epoch_seconds.push(start.elapsed().as_secs_f64());
@@ -211,10 +275,9 @@ pub fn fit(
             if cfg.record_steps {
                 history.step_losses.push(loss);
             }
-            loss_sum += loss * y.len() as f64;
+            loss_sum += loss * batch.len() as f64;
             correct += batch_correct as f64;
-            seen += y.len();
-            let grads = model.backward(&cache, grad.view());
+            seen += batch.len();
             opt.step(model, &grads);
             observer.after_step(step, model);
         }

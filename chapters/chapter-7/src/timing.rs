@@ -7,13 +7,13 @@
 
 use std::time::Instant;
 
-use ndarray::{ArrayView2, Axis};
+use ndarray::ArrayView2;
 use serde::Serialize;
 
 use lab::data::Dataset;
 use lab::layer::Dropout;
-use lab::loss::softmax_cross_entropy;
 use lab::rng::{ChaCha8Rng, derive_seed, rng, rng_stream};
+use lab::train::{Objective, sharded_step};
 use lab::{Mlp, Sgd};
 
 use crate::mc::{mc_loop, mc_shared_first, mc_stacked};
@@ -40,9 +40,10 @@ pub fn seconds(f: impl FnOnce()) -> f64 {
 }
 
 // ANCHOR: epoch
-/// One epoch of mini-batch SGD, written out: forward with dropout masks, softmax
-/// cross-entropy, backward through the same masks, update. Each step draws its masks from its
-/// own stream, as `lab::train::fit` does.
+/// One epoch of mini-batch SGD, as `lab::train::fit` runs it: for each mini-batch, the forward
+/// pass with fresh dropout masks, softmax cross-entropy, the backward pass through the same
+/// masks (`sharded_step` does these on shards of 64 rows in parallel and adds their
+/// gradients), then the update.
 pub fn train_epoch(
     model: &mut Mlp,
     opt: &mut Sgd,
@@ -52,12 +53,9 @@ pub fn train_epoch(
     dropout_seed: u64,
 ) {
     for (step, idx) in data.batches(batch, order).iter().enumerate() {
-        let x = data.x.select(Axis(0), idx);
-        let y: Vec<usize> = idx.iter().map(|&i| data.y[i]).collect();
-        let mut masks = rng_stream(dropout_seed, step as u64);
-        let (logits, cache) = model.forward_train(x.view(), Some(&mut masks));
-        let (_, grad) = softmax_cross_entropy(logits.view(), &y);
-        let grads = model.backward(&cache, grad.view());
+        let objective = Objective::SoftmaxCrossEntropy;
+        let (_loss, _correct, grads) =
+            sharded_step(model, data, idx, objective, dropout_seed, step);
         opt.step(model, &grads);
     }
 }

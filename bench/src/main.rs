@@ -1,0 +1,293 @@
+//! The performance appendix's measurements: `cargo run --release -p bench`.
+//!
+//! Times the kernels and the training epoch on this machine (medians of repeats; the variants
+//! compared are interleaved so that a change in the machine's load hits them alike), and writes
+//! `book/src/generated/performance/{tables.md, performance.json}`. Timings are never snapshotted
+//! or asserted: they belong to the machine that built the book. If
+//! `book/src/generated/performance/peers.json` exists (written by `bench/peers.py`, which times
+//! NumPy/OpenBLAS on the same shapes), the tables add the peers' figures beside ours.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use serde::Serialize;
+
+use bench::{Product, Trainer, activation_inputs, activations, mc_model, mlp_step_products, net};
+use chapter_7::mc::{mc_loop, mc_shared_first};
+use lab::report::{Table, write_atomic, write_json};
+
+#[derive(Parser)]
+#[command(about = "Time the book's kernels and write the performance appendix's tables")]
+struct Args {
+    /// Fewer repeats and a smaller epoch (a quick look, not for the book).
+    #[arg(long)]
+    quick: bool,
+    /// Where to write the tables.
+    #[arg(long, default_value = "book/src/generated/performance")]
+    out: PathBuf,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+fn seconds(f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64()
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+}
+
+#[derive(Serialize, Default)]
+struct Performance {
+    cpu: String,
+    /// GFLOP/s of the eight products of a 784-300-100-10 step at batch 128, per thread count.
+    step_products_gflops: BTreeMap<usize, f64>,
+    products: Vec<(String, f64, f64)>,
+    /// Forward and backward Gelem/s on 10⁷ elements, 1 thread.
+    activations: Vec<(String, f64, f64)>,
+    /// (net, batch, threads) → median seconds per epoch on 60,000 rows.
+    epochs: Vec<(String, usize, usize, f64)>,
+    /// GFLOP/s of a 1024×1024·1024×1024 product, 1 thread: the rate behind the floor.
+    big_gflops: f64,
+    /// MC Dropout on 10,000 rows, 1 thread: (T, looped seconds, batched seconds); one pass.
+    mc_one_pass: f64,
+    mc: Vec<(usize, f64, f64)>,
+}
+
+fn cpu_name() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let repeats = if args.quick { 5 } else { 31 };
+    let mut perf = Performance {
+        cpu: cpu_name(),
+        ..Default::default()
+    };
+    let threads = [1usize, 2];
+
+    // Matrix products: the eight of one training step at batch 128.
+    eprintln!("products…");
+    let mut products = mlp_step_products(128);
+    let mut times = vec![[Vec::new(), Vec::new()]; products.len()];
+    let pools = [pool(1), pool(2)];
+    for _ in 0..repeats * 4 {
+        for (p, t) in products.iter_mut().zip(&mut times) {
+            for (ti, pool) in pools.iter().enumerate() {
+                t[ti].push(pool.install(|| seconds(|| p.run())));
+            }
+        }
+    }
+    let flops: f64 = products.iter().map(Product::flops).sum();
+    for (ti, &th) in threads.iter().enumerate() {
+        let total: f64 = times.iter().map(|t| median(t[ti].clone())).sum();
+        perf.step_products_gflops.insert(th, flops / total / 1e9);
+    }
+    for (p, t) in products.iter().zip(&times) {
+        let g = |ti: usize| p.flops() / median(t[ti].clone()) / 1e9;
+        perf.products.push((p.label.clone(), g(0), g(1)));
+    }
+    let mut big = Product::new("big", (1024, 1024, 1024), false, false);
+    let big_times: Vec<f64> =
+        pools[0].install(|| (0..repeats.min(9)).map(|_| seconds(|| big.run())).collect());
+    perf.big_gflops = big.flops() / median(big_times) / 1e9;
+
+    // Activations, forward and backward, 10⁷ elements, 1 thread.
+    eprintln!("activations…");
+    let n = 10_000_000;
+    let (z, g) = activation_inputs(n);
+    let (mut a, mut gz) = (vec![0.0f32; n], vec![0.0f32; n]);
+    for act in activations() {
+        let (mut tf, mut tb) = (Vec::new(), Vec::new());
+        for _ in 0..repeats.min(11) {
+            tf.push(seconds(|| act.forward_slice(&z, &mut a)));
+            tb.push(seconds(|| act.backward_slice(&z, &g, &mut gz)));
+        }
+        perf.activations.push((
+            act.name(),
+            n as f64 / median(tf) / 1e9,
+            n as f64 / median(tb) / 1e9,
+        ));
+    }
+
+    // Training epochs on 60,000 synthetic rows.
+    eprintln!("epochs…");
+    let rows = if args.quick { 6_000 } else { 60_000 };
+    let epochs = if args.quick { 2 } else { 4 };
+    for (name, batch) in [
+        ("784-300-100-10", 128),
+        ("20×100", 128),
+        ("784-300-100-10", 32),
+    ] {
+        for (ti, &th) in threads.iter().enumerate() {
+            let secs = pools[ti].install(|| {
+                let mut trainer = Trainer::new(&net(name), rows, batch);
+                trainer.epoch(); // warm-up
+                (0..epochs)
+                    .map(|_| seconds(|| trainer.epoch()))
+                    .collect::<Vec<_>>()
+            });
+            let per_epoch = median(secs) * 60_000.0 / rows as f64;
+            perf.epochs
+                .push((name.into(), batch, th, per_epoch));
+            eprintln!(
+                "  {name} batch {batch}, {th} thread(s): {:.3} s",
+                per_epoch
+            );
+        }
+    }
+
+    // MC Dropout on 10,000 rows, 1 thread: T passes in a loop vs batched (first layer shared).
+    eprintln!("MC Dropout…");
+    let model = mc_model();
+    let x = bench::synthetic(10_000, 784, 10).x;
+    let mc_repeats = if args.quick { 1 } else { 3 };
+    pools[0].install(|| {
+        let one: Vec<f64> = (0..mc_repeats * 3)
+            .map(|_| {
+                seconds(|| {
+                    std::hint::black_box(model.forward(x.view()));
+                })
+            })
+            .collect();
+        perf.mc_one_pass = median(one);
+        for t in [10, 30] {
+            let (mut looped, mut batched) = (Vec::new(), Vec::new());
+            for _ in 0..mc_repeats {
+                looped.push(seconds(|| {
+                    std::hint::black_box(mc_loop(&model, x.view(), 1, t));
+                }));
+                batched.push(seconds(|| {
+                    std::hint::black_box(mc_shared_first(&model, x.view(), 1, t));
+                }));
+            }
+            perf.mc.push((t, median(looped), median(batched)));
+        }
+    });
+
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    write_json(&args.out.join("performance.json"), &perf)?;
+    write_atomic(&args.out.join("tables.md"), tables(&perf).as_bytes())?;
+    println!("{}", tables(&perf));
+    Ok(())
+}
+
+/// The appendix's tables, in markdown.
+fn tables(p: &Performance) -> String {
+    let mut out = format!(
+        "Measured on: {} ({} logical CPUs available).\n\n",
+        p.cpu,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let mut t = Table::new([
+        "product (batch 128)",
+        "GFLOP/s, 1 thread",
+        "GFLOP/s, 2 threads",
+    ]);
+    for (label, g1, g2) in &p.products {
+        t.row([label.clone(), format!("{g1:.0}"), format!("{g2:.0}")]);
+    }
+    t.row([
+        "**all eight (time-weighted)**".to_string(),
+        format!("**{:.0}**", p.step_products_gflops[&1]),
+        format!("**{:.0}**", p.step_products_gflops[&2]),
+    ]);
+    out += &t.to_markdown();
+    out += &format!(
+        "\nA 1024×1024·1024×1024 product runs at {:.0} GFLOP/s on 1 thread.\n\n",
+        p.big_gflops
+    );
+
+    let mut t = Table::new([
+        "activation",
+        "forward, Gelem/s",
+        "backward, Gelem/s",
+        "backward / forward time",
+    ]);
+    for (name, f, b) in &p.activations {
+        t.row([
+            name.clone(),
+            format!("{f:.2}"),
+            format!("{b:.2}"),
+            format!("{:.2}", f / b),
+        ]);
+    }
+    out += &t.to_markdown();
+    out += "\n";
+
+    // FLOPs of one epoch (forward + backward products only) for the floor.
+    let epoch_flops = |name: &str| -> f64 {
+        let sizes = net(name).sizes;
+        let macs: usize = sizes.windows(2).map(|w| w[0] * w[1]).sum();
+        let first = sizes[0] * sizes[1];
+        // forward + weight gradients + input gradients (none for the first layer)
+        2.0 * 60_000.0 * (3 * macs - first) as f64
+    };
+    let mut t = Table::new([
+        "net",
+        "batch",
+        "1 thread, s",
+        "2 threads, s",
+        "speed-up",
+        "floor at the 1024³ rate, s",
+    ]);
+    for chunk in p.epochs.chunks(2) {
+        let (name, batch, _, s1) = &chunk[0];
+        let s2 = chunk[1].3;
+        t.row([
+            name.clone(),
+            batch.to_string(),
+            format!("{s1:.3}"),
+            format!("{s2:.3}"),
+            format!("{:.2}×", s1 / s2),
+            format!("{:.3}", epoch_flops(name) / (p.big_gflops * 1e9)),
+        ]);
+    }
+    out += &t.to_markdown();
+    out += "\n";
+
+    let mut t = Table::new(["MC Dropout, 10,000 rows, 1 thread", "T = 10", "T = 30"]);
+    let row =
+        |f: &dyn Fn(&(usize, f64, f64)) -> String| -> Vec<String> { p.mc.iter().map(f).collect() };
+    let mut r = vec!["T passes in a loop, × one pass".to_string()];
+    r.extend(row(&|m| format!("{:.1}×", m.1 / p.mc_one_pass)));
+    t.row(r);
+    let mut r = vec!["batched (first layer once), × one pass".to_string()];
+    r.extend(row(&|m| format!("{:.1}×", m.2 / p.mc_one_pass)));
+    t.row(r);
+    let mut r = vec!["batched / looped".to_string()];
+    r.extend(row(&|m| format!("{:.2}", m.2 / m.1)));
+    t.row(r);
+    out += &t.to_markdown();
+    out += &format!(
+        "\nOne deterministic pass over the 10,000 rows: {:.1} ms.\n",
+        p.mc_one_pass * 1e3
+    );
+    out
+}
