@@ -68,6 +68,8 @@ struct Performance {
     /// MC Dropout on 10,000 rows, 1 thread: (T, looped seconds, batched seconds); one pass.
     mc_one_pass: f64,
     mc: Vec<(usize, f64, f64)>,
+    /// NumPy/OpenBLAS on the same shapes (from `bench/peers.py`), if measured.
+    peers: Option<serde_json::Value>,
 }
 
 fn cpu_name() -> String {
@@ -138,28 +140,35 @@ fn main() -> Result<()> {
     // Training epochs on 60,000 synthetic rows.
     eprintln!("epochs…");
     let rows = if args.quick { 6_000 } else { 60_000 };
-    let epochs = if args.quick { 2 } else { 4 };
-    for (name, batch) in [
+    let epochs = if args.quick { 2 } else { 5 };
+    // All configurations are built first and their epochs interleaved (A, B, C, …, A, B, C, …),
+    // so that a change in the machine's speed hits them alike.
+    let nets = [
         ("784-300-100-10", 128),
         ("20×100", 128),
         ("784-300-100-10", 32),
-    ] {
-        for (ti, &th) in threads.iter().enumerate() {
-            let secs = pools[ti].install(|| {
-                let mut trainer = Trainer::new(&net(name), rows, batch);
-                trainer.epoch(); // warm-up
-                (0..epochs)
-                    .map(|_| seconds(|| trainer.epoch()))
-                    .collect::<Vec<_>>()
-            });
-            let per_epoch = median(secs) * 60_000.0 / rows as f64;
-            perf.epochs
-                .push((name.into(), batch, th, per_epoch));
-            eprintln!(
-                "  {name} batch {batch}, {th} thread(s): {:.3} s",
-                per_epoch
-            );
+    ];
+    let configs: Vec<(&str, usize, usize)> = nets
+        .into_iter()
+        .flat_map(|(name, batch)| threads.iter().map(move |&th| (name, batch, th)))
+        .collect();
+    let mut trainers: Vec<Trainer> = configs
+        .iter()
+        .map(|&(name, batch, _)| Trainer::new(&net(name), rows, batch))
+        .collect();
+    let mut secs = vec![Vec::new(); configs.len()];
+    for round in 0..=epochs {
+        for ((trainer, &(_, _, th)), s) in trainers.iter_mut().zip(&configs).zip(&mut secs) {
+            let t = pools[th - 1].install(|| seconds(|| trainer.epoch()));
+            if round > 0 {
+                s.push(t); // round 0 is the warm-up
+            }
         }
+    }
+    for (&(name, batch, th), s) in configs.iter().zip(secs) {
+        let per_epoch = median(s) * 60_000.0 / rows as f64;
+        perf.epochs.push((name.into(), batch, th, per_epoch));
+        eprintln!("  {name} batch {batch}, {th} thread(s): {per_epoch:.3} s");
     }
 
     // MC Dropout on 10,000 rows, 1 thread: T passes in a loop vs batched (first layer shared).
@@ -192,6 +201,12 @@ fn main() -> Result<()> {
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
+    let peers_path = args.out.join("peers.json");
+    if let Ok(text) = std::fs::read_to_string(&peers_path) {
+        let value = serde_json::from_str(&text)
+            .with_context(|| format!("reading {}", peers_path.display()))?;
+        perf.peers = Some(value);
+    }
     write_json(&args.out.join("performance.json"), &perf)?;
     write_atomic(&args.out.join("tables.md"), tables(&perf).as_bytes())?;
     println!("{}", tables(&perf));
@@ -200,24 +215,56 @@ fn main() -> Result<()> {
 
 /// The appendix's tables, in markdown.
 fn tables(p: &Performance) -> String {
-    let mut out = format!(
-        "Measured on: {} ({} logical CPUs available).\n\n",
-        p.cpu,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
-    let mut t = Table::new([
-        "product (batch 128)",
-        "GFLOP/s, 1 thread",
-        "GFLOP/s, 2 threads",
-    ]);
-    for (label, g1, g2) in &p.products {
-        t.row([label.clone(), format!("{g1:.0}"), format!("{g2:.0}")]);
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mut out = format!("Measured on: {} ({cpus} logical CPUs).\n\n", p.cpu);
+    let peer = |threads: &str| p.peers.as_ref().map(|v| &v["threads"][threads]);
+    let (peer1, peer2) = (peer("1"), peer("2"));
+    let mut headers = vec!["product (batch 128)", "ours, 1 thread", "ours, 2 threads"];
+    if p.peers.is_some() {
+        headers.extend([
+            "OpenBLAS, 1 thread",
+            "OpenBLAS, 2 threads",
+            "ours / OpenBLAS, 1 thread",
+        ]);
     }
-    t.row([
+    let mut t = Table::new(headers);
+    let gflops = |v: Option<&serde_json::Value>, i: usize| {
+        v.and_then(|v| v["products"][i][1].as_f64())
+            .unwrap_or(f64::NAN)
+    };
+    for (i, (label, g1, g2)) in p.products.iter().enumerate() {
+        let mut row = vec![label.clone(), format!("{g1:.0}"), format!("{g2:.0}")];
+        if p.peers.is_some() {
+            let (o1, o2) = (gflops(peer1, i), gflops(peer2, i));
+            row.extend([
+                format!("{o1:.0}"),
+                format!("{o2:.0}"),
+                format!("{:.2}", g1 / o1),
+            ]);
+        }
+        t.row(row);
+    }
+    let (g1, g2) = (p.step_products_gflops[&1], p.step_products_gflops[&2]);
+    let mut row = vec![
         "**all eight (time-weighted)**".to_string(),
-        format!("**{:.0}**", p.step_products_gflops[&1]),
-        format!("**{:.0}**", p.step_products_gflops[&2]),
-    ]);
+        format!("**{g1:.0}**"),
+        format!("**{g2:.0}**"),
+    ];
+    if p.peers.is_some() {
+        let total = |v: Option<&serde_json::Value>| {
+            v.and_then(|v| v["step_products_gflops"].as_f64())
+                .unwrap_or(f64::NAN)
+        };
+        let (o1, o2) = (total(peer1), total(peer2));
+        row.extend([
+            format!("**{o1:.0}**"),
+            format!("**{o2:.0}**"),
+            format!("**{:.2}**", g1 / o1),
+        ]);
+    }
+    t.row(row);
+    out += "GFLOP/s of the eight products of one training step of 784-300-100-10 at batch 128 \
+            (medians of interleaved repeats):\n\n";
     out += &t.to_markdown();
     out += &format!(
         "\nA 1024×1024·1024×1024 product runs at {:.0} GFLOP/s on 1 thread.\n\n",
@@ -229,24 +276,30 @@ fn tables(p: &Performance) -> String {
         "forward, Gelem/s",
         "backward, Gelem/s",
         "backward / forward time",
+        "NumPy forward, Gelem/s",
     ]);
     for (name, f, b) in &p.activations {
+        let numpy = peer1
+            .and_then(|v| v["elementwise"][name.as_str()].as_f64())
+            .map_or("–".to_string(), |g| format!("{g:.2}"));
         t.row([
             name.clone(),
             format!("{f:.2}"),
             format!("{b:.2}"),
             format!("{:.2}", f / b),
+            numpy,
         ]);
     }
+    out += "Elementwise passes over 10⁷ `f32` on 1 thread (medians):\n\n";
     out += &t.to_markdown();
     out += "\n";
 
-    // FLOPs of one epoch (forward + backward products only) for the floor.
+    // FLOPs of one epoch (the products only) for the floor: forward, weight gradients, and
+    // input gradients for every layer but the first.
     let epoch_flops = |name: &str| -> f64 {
         let sizes = net(name).sizes;
         let macs: usize = sizes.windows(2).map(|w| w[0] * w[1]).sum();
         let first = sizes[0] * sizes[1];
-        // forward + weight gradients + input gradients (none for the first layer)
         2.0 * 60_000.0 * (3 * macs - first) as f64
     };
     let mut t = Table::new([
@@ -269,21 +322,22 @@ fn tables(p: &Performance) -> String {
             format!("{:.3}", epoch_flops(name) / (p.big_gflops * 1e9)),
         ]);
     }
+    out += "One training epoch (60,000 rows, SGD; medians of 5 interleaved epochs after one \
+            warm-up):\n\n";
     out += &t.to_markdown();
     out += "\n";
 
     let mut t = Table::new(["MC Dropout, 10,000 rows, 1 thread", "T = 10", "T = 30"]);
-    let row =
-        |f: &dyn Fn(&(usize, f64, f64)) -> String| -> Vec<String> { p.mc.iter().map(f).collect() };
-    let mut r = vec!["T passes in a loop, × one pass".to_string()];
-    r.extend(row(&|m| format!("{:.1}×", m.1 / p.mc_one_pass)));
-    t.row(r);
-    let mut r = vec!["batched (first layer once), × one pass".to_string()];
-    r.extend(row(&|m| format!("{:.1}×", m.2 / p.mc_one_pass)));
-    t.row(r);
-    let mut r = vec!["batched / looped".to_string()];
-    r.extend(row(&|m| format!("{:.2}", m.2 / m.1)));
-    t.row(r);
+    let cells = |f: &dyn Fn(&(usize, f64, f64)) -> String| p.mc.iter().map(f).collect::<Vec<_>>();
+    let mut row = vec!["T passes in a loop, × one pass".to_string()];
+    row.extend(cells(&|m| format!("{:.1}×", m.1 / p.mc_one_pass)));
+    t.row(row);
+    let mut row = vec!["batched (first layer once), × one pass".to_string()];
+    row.extend(cells(&|m| format!("{:.1}×", m.2 / p.mc_one_pass)));
+    t.row(row);
+    let mut row = vec!["batched / looped".to_string()];
+    row.extend(cells(&|m| format!("{:.2}", m.2 / m.1)));
+    t.row(row);
     out += &t.to_markdown();
     out += &format!(
         "\nOne deterministic pass over the 10,000 rows: {:.1} ms.\n",

@@ -3,7 +3,7 @@
 //!
 //! Three ways to compute the same `T` passes, each pass `t` drawing its masks from its own
 //! stream `t` (so all three draw the same masks and agree up to f32 rounding):
-//! - [`mc_loop`]: `T` calls of the training-mode forward pass, one after the other;
+//! - [`mc_loop`]: `T` passes one after the other;
 //! - [`mc_stacked`]: the `T` copies of the input stacked into one `(T·n, d)` matrix, one pass;
 //! - [`mc_shared_first`]: as stacked, but the first layer runs once: dropout acts on hidden
 //!   outputs, so `relu(x·W₁ + b₁)` is the same in every pass and only the layers above it differ.
@@ -22,41 +22,84 @@ use lab::metrics::{CalibrationBin, accuracy, auroc, calibration_bins, ece, nll};
 use lab::rng::rng_stream;
 
 // ANCHOR: passes
+/// Rows of the input handled together when passes are stacked: a chunk of `len·ROWS` stacked
+/// rows stays in the CPU's caches, where stacking all `n` rows of `T` passes would be a few
+/// hundred megabytes to write and read back.
+pub const ROWS: usize = 128;
+
 /// The first hidden layer's output, `relu(x·W₁ + b₁)`: `x: (n, d)` → `(n, w)`. Dropout comes
 /// after it, so it is the same in every MC pass.
 pub fn first_hidden(model: &Mlp, x: ArrayView2<f32>) -> Array2<f32> {
-    let z = model.layers[0].forward(x);
-    model.activation.forward(z.view())
+    model.layers[0].forward_activation(x, model.activation).1
 }
 
-/// MC passes `passes` (e.g. `0..T`) from the first hidden output `h: (n, w)`: the copies are
-/// stacked into one `(len·n, w)` matrix, rows `[i·n, (i+1)·n)` belonging to pass `passes.start + i`.
-/// Returns the class probabilities of every pass, stacked the same way: `(len·n, k)`.
+/// MC passes `passes` (e.g. `0..T`) from the first hidden output `h: (n, w)`. Returns the class
+/// probabilities of every pass, stacked by pass: `(len·n, k)`, rows `[i·n, (i+1)·n)` belonging
+/// to pass `passes.start + i`.
 pub fn mc_passes(model: &Mlp, h: ArrayView2<f32>, seed: u64, passes: Range<usize>) -> Array2<f32> {
-    let stacked = concatenate(Axis(0), &vec![h; passes.len()]).expect("same widths");
-    above_first(model, stacked, seed, passes)
+    by_row_chunks(model, h, seed, passes, true)
 }
 
-/// The layers above the first, on `a: (len·n, w)`, the first hidden outputs of passes `passes`
-/// stacked by pass. Every dropout mask of pass `t` comes from stream `t` of `seed`.
-fn above_first(model: &Mlp, mut a: Array2<f32>, seed: u64, passes: Range<usize>) -> Array2<f32> {
+/// The passes `passes` on `input`, `ROWS` rows at a time: each chunk's copies (one per pass) are
+/// stacked into one `(len·rows, ·)` matrix that goes through the layers as one product per
+/// layer. `input` is `x` itself, or the first hidden output if `first_done`.
+fn by_row_chunks(
+    model: &Mlp,
+    input: ArrayView2<f32>,
+    seed: u64,
+    passes: Range<usize>,
+    first_done: bool,
+) -> Array2<f32> {
+    let (n, len) = (input.nrows(), passes.len());
+    let k = model.layers.last().expect("layers").n_out();
+    let mut probs = Array2::zeros((len * n, k));
+    for r0 in (0..n).step_by(ROWS) {
+        let chunk = input.slice(s![r0..(r0 + ROWS).min(n), ..]);
+        let rows = chunk.nrows();
+        let stacked = concatenate(Axis(0), &vec![chunk; len]).expect("same widths");
+        let h = if first_done {
+            stacked
+        } else {
+            first_hidden(model, stacked.view())
+        };
+        let out = above_first(model, h, seed, passes.clone(), (n, r0));
+        for (i, block) in out.axis_chunks_iter(Axis(0), rows).enumerate() {
+            probs
+                .slice_mut(s![i * n + r0..i * n + r0 + rows, ..])
+                .assign(&block);
+        }
+    }
+    probs
+}
+
+/// The layers above the first, on `a: (len·rows, w)`: rows `r0..r0+rows` of the `n` inputs'
+/// first hidden outputs, stacked by pass. Pass `t` takes its masks from stream `t` of `seed`,
+/// where the masks of all `n` rows are laid out layer after layer, row by row, one word per
+/// entry (as the training-mode forward pass draws them); the chunk's words are found by
+/// seeking, so every chunk size gives the same masks.
+fn above_first(
+    model: &Mlp,
+    mut a: Array2<f32>,
+    seed: u64,
+    passes: Range<usize>,
+    (n, r0): (usize, usize),
+) -> Array2<f32> {
     let drop = Dropout { p: model.dropout };
-    let n = a.nrows() / passes.len();
+    let rows = a.nrows() / passes.len();
     let mut rngs: Vec<_> = passes.map(|t| rng_stream(seed, t as u64)).collect();
     let last = model.layers.len() - 1;
+    let mut words_before = 0; // mask words of the layers below, all n rows
     for (l, layer) in model.layers.iter().enumerate().skip(1) {
-        // The mask after hidden layer l: each pass draws its own block of rows.
-        let blocks: Vec<Array2<f32>> = rngs
-            .iter_mut()
-            .map(|r| drop.mask((n, a.ncols()), r))
-            .collect();
-        let views: Vec<_> = blocks.iter().map(|b| b.view()).collect();
-        a *= &concatenate(Axis(0), &views).expect("same widths");
-        let z = layer.forward(a.view());
+        let w = a.ncols();
+        for (rng, mut block) in rngs.iter_mut().zip(a.axis_chunks_iter_mut(Axis(0), rows)) {
+            rng.set_word_pos((words_before + r0 * w) as u128);
+            block *= &drop.mask((rows, w), rng);
+        }
+        words_before += n * w;
         a = if l == last {
-            softmax(z.view())
+            softmax(layer.forward(a.view()).view())
         } else {
-            model.activation.forward(z.view())
+            layer.forward_activation(a.view(), model.activation).1
         };
     }
     a
@@ -74,21 +117,19 @@ pub fn mean_of_blocks(stacked: &Array2<f32>, n: usize) -> Array2<f32> {
 // ANCHOR_END: passes
 
 // ANCHOR: three_ways
-/// `T` training-mode passes in a loop: `(n, k)` mean probabilities.
+/// `T` passes one after the other (each row-chunked like the others, so that the comparison
+/// is about stacking, not about memory): `(n, k)` mean probabilities.
 pub fn mc_loop(model: &Mlp, x: ArrayView2<f32>, seed: u64, t: usize) -> Array2<f32> {
     let mut sum = Array2::<f32>::zeros((x.nrows(), model.layers.last().unwrap().n_out()));
     for pass in 0..t {
-        let (logits, _) = model.forward_train(x, Some(&mut rng_stream(seed, pass as u64)));
-        sum += &softmax(logits.view());
+        sum += &by_row_chunks(model, x, seed, pass..pass + 1, false);
     }
     sum / t as f32
 }
 
 /// The `T` copies of `x` stacked into one large product through every layer.
 pub fn mc_stacked(model: &Mlp, x: ArrayView2<f32>, seed: u64, t: usize) -> Array2<f32> {
-    let xs = concatenate(Axis(0), &vec![x; t]).expect("same widths");
-    let h = first_hidden(model, xs.view());
-    mean_of_blocks(&above_first(model, h, seed, 0..t), x.nrows())
+    mean_of_blocks(&by_row_chunks(model, x, seed, 0..t, false), x.nrows())
 }
 
 /// The first layer once, then the `T` copies stacked through the layers above it.
@@ -300,6 +341,25 @@ mod tests {
         // And the passes really differ (p = 0.5 on 16 units): not the deterministic prediction.
         let det = softmax(model.forward(x.view()).view());
         assert!(a.iter().zip(&det).any(|(u, v)| (u - v).abs() > 1e-3));
+    }
+
+    /// Row chunks find their masks by seeking: every pass equals the training-mode forward pass
+    /// with the same stream, on more rows than one chunk (so the seeking is exercised).
+    #[test]
+    fn chunked_passes_are_the_training_forward_pass() {
+        let model = net(0.5);
+        let n = 2 * ROWS + 37;
+        let x = Init::Normal { std: 1.0 }.sample((n, 7), &mut rng(8));
+        let h = first_hidden(&model, x.view());
+        let stacked = mc_passes(&model, h.view(), 13, 2..5);
+        for (i, t) in (2..5).enumerate() {
+            let (logits, _) = model.forward_train(x.view(), Some(&mut rng_stream(13, t)));
+            let reference = softmax(logits.view());
+            let block = stacked.slice(s![i * n..(i + 1) * n, ..]);
+            for (u, v) in block.iter().zip(&reference) {
+                assert!((u - v).abs() < 1e-6, "pass {t}: {u} vs {v}");
+            }
+        }
     }
 
     /// With p = 0 every pass is the deterministic net: MC equals weight scaling.
