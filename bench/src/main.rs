@@ -65,6 +65,11 @@ struct Performance {
     epochs: Vec<(String, usize, usize, f64)>,
     /// GFLOP/s of a 1024×1024·1024×1024 product, 1 thread: the rate behind the floor.
     big_gflops: f64,
+    /// The same on 2 threads.
+    big_gflops_2: f64,
+    /// Median extra time of a `rayon::join` of two 200 µs tasks after 1 ms of idleness, in
+    /// seconds: what waking the second thread costs.
+    wake_seconds: f64,
     /// MC Dropout on 10,000 rows, 1 thread: (T, looped seconds, batched seconds); one pass.
     mc_one_pass: f64,
     mc: Vec<(usize, f64, f64)>,
@@ -118,6 +123,26 @@ fn main() -> Result<()> {
     let big_times: Vec<f64> =
         pools[0].install(|| (0..repeats.min(9)).map(|_| seconds(|| big.run())).collect());
     perf.big_gflops = big.flops() / median(big_times) / 1e9;
+    let big_times: Vec<f64> =
+        pools[1].install(|| (0..repeats.min(9)).map(|_| seconds(|| big.run())).collect());
+    perf.big_gflops_2 = big.flops() / median(big_times) / 1e9;
+    let spin = |micros: u64| {
+        let t = Instant::now();
+        while t.elapsed().as_micros() < u128::from(micros) {
+            std::hint::spin_loop();
+        }
+    };
+    let joins: Vec<f64> = pools[1].install(|| {
+        (0..repeats * 4)
+            .map(|_| {
+                spin(1000);
+                seconds(|| {
+                    rayon::join(|| spin(200), || spin(200));
+                }) - 200e-6
+            })
+            .collect()
+    });
+    perf.wake_seconds = median(joins);
 
     // Activations, forward and backward, 10⁷ elements, 1 thread.
     eprintln!("activations…");
@@ -267,8 +292,13 @@ fn tables(p: &Performance) -> String {
             (medians of interleaved repeats):\n\n";
     out += &t.to_markdown();
     out += &format!(
-        "\nA 1024×1024·1024×1024 product runs at {:.0} GFLOP/s on 1 thread.\n\n",
-        p.big_gflops
+        "\nA 1024×1024·1024×1024 product runs at {:.0} GFLOP/s on 1 thread and {:.0} on 2 \
+         ({:.2}×). Waking the second thread for a `rayon::join` of two 200 µs tasks after 1 ms \
+         of idleness costs {:.0} µs (median).\n\n",
+        p.big_gflops,
+        p.big_gflops_2,
+        p.big_gflops_2 / p.big_gflops,
+        p.wake_seconds * 1e6
     );
 
     let mut t = Table::new([

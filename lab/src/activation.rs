@@ -245,14 +245,28 @@ impl Activation {
     /// Backward: `∂L/∂z = ∂L/∂a ⊙ f'(z)`, all `(batch, n)`.
     pub fn backward(&self, z: ArrayView2<f32>, grad_a: ArrayView2<f32>) -> Array2<f32> {
         let mut g = Array2::zeros(z.raw_dim());
-        match (z.as_slice(), grad_a.as_slice(), g.as_slice_mut()) {
+        self.backward_into(z, grad_a, &mut g);
+        g
+    }
+
+    /// Backward into a preallocated `grad_z` of the same shape as `z`.
+    pub fn backward_into(
+        &self,
+        z: ArrayView2<f32>,
+        grad_a: ArrayView2<f32>,
+        grad_z: &mut Array2<f32>,
+    ) {
+        assert!(
+            z.dim() == grad_a.dim() && z.dim() == grad_z.dim(),
+            "activation: shapes differ"
+        );
+        match (z.as_slice(), grad_a.as_slice(), grad_z.as_slice_mut()) {
             (Some(z), Some(ga), Some(g)) => self.backward_slice(z, ga, g),
-            _ => Zip::from(&mut g)
+            _ => Zip::from(grad_z)
                 .and(&z)
                 .and(&grad_a)
                 .for_each(|g, &z, &ga| *g = ga * self.df(z)),
         }
-        g
     }
 
     /// `grad_z[i] = grad_a[i] · f'(z[i])` over slices, vectorised.
