@@ -1,7 +1,9 @@
-"""Time NumPy (with its bundled OpenBLAS) on the shapes of `cargo run --release -p bench`.
+"""Time NumPy (with its bundled OpenBLAS), and PyTorch if it is installed, on the workloads of
+`cargo run --release -p bench`.
 
 Not part of any test: run it by hand when you want the peer columns of the performance
-appendix on your machine (`pip install numpy`, then `python3 bench/peers.py`). It writes
+appendix on your machine (`pip install numpy torch`, then `python3 bench/peers.py`; without torch the
+PyTorch epochs are left out). It writes
 book/src/generated/performance/peers.json, which the bench binary reads.
 Each thread count runs in a fresh process, since OpenBLAS reads OPENBLAS_NUM_THREADS at start.
 """
@@ -66,7 +68,48 @@ def measure():
             f()
             ts.append(time.perf_counter() - t)
         elementwise[name] = n / median(ts) / 1e9
-    return {"products": products, "step_products_gflops": total_f / total_t / 1e9, "elementwise": elementwise}
+    result = {"products": products, "step_products_gflops": total_f / total_t / 1e9, "elementwise": elementwise}
+    try:
+        result["pytorch_epochs"] = torch_epochs()
+    except ImportError:
+        pass
+    return result
+
+
+def torch_epochs():
+    """One epoch of SGD (lr 0.01, no momentum) on 60,000 random rows, as `bench::Trainer` runs
+    it: median of epochs 2-4 for each net and batch size."""
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    torch.manual_seed(0)
+    x = torch.randn(60_000, 784)
+    y = torch.randint(0, 10, (60_000,))
+    out = {"version": torch.__version__}
+    for name, sizes, batch in [
+        ("784-300-100-10", [784, 300, 100, 10], 128),
+        ("20×100", [784] + [100] * 20 + [10], 128),
+        ("784-300-100-10", [784, 300, 100, 10], 32),
+    ]:
+        layers = []
+        for i, o in zip(sizes, sizes[1:]):
+            layers += [torch.nn.Linear(i, o), torch.nn.ReLU()]
+        model = torch.nn.Sequential(*layers[:-1])
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        times = []
+        for _ in range(4):
+            start = time.perf_counter()
+            perm = torch.randperm(60_000)
+            for i in range(0, 60_000, batch):
+                idx = perm[i : i + batch]
+                opt.zero_grad()
+                loss = F.cross_entropy(model(x[idx]), y[idx])
+                loss.backward()
+                opt.step()
+            times.append(time.perf_counter() - start)
+        out[f"{name}, batch {batch}"] = median(times[1:])
+    return out
 
 
 if __name__ == "__main__":

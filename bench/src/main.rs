@@ -332,25 +332,47 @@ fn tables(p: &Performance) -> String {
         let first = sizes[0] * sizes[1];
         2.0 * 60_000.0 * (3 * macs - first) as f64
     };
-    let mut t = Table::new([
+    let torch =
+        |threads: &str, key: &str| peer(threads).and_then(|v| v["pytorch_epochs"][key].as_f64());
+    let has_torch = torch("1", "784-300-100-10, batch 128").is_some();
+    let mut headers = vec![
         "net",
         "batch",
         "1 thread, s",
         "2 threads, s",
         "speed-up",
         "floor at the 1024³ rate, s",
-    ]);
+    ];
+    if has_torch {
+        headers.extend([
+            "PyTorch, 1 thread, s",
+            "PyTorch, 2 threads, s",
+            "PyTorch / ours, 1 thread",
+        ]);
+    }
+    let mut t = Table::new(headers);
     for chunk in p.epochs.chunks(2) {
         let (name, batch, _, s1) = &chunk[0];
         let s2 = chunk[1].3;
-        t.row([
+        let mut row = vec![
             name.clone(),
             batch.to_string(),
             format!("{s1:.3}"),
             format!("{s2:.3}"),
             format!("{:.2}×", s1 / s2),
             format!("{:.3}", epoch_flops(name) / (p.big_gflops * 1e9)),
-        ]);
+        ];
+        if has_torch {
+            let key = format!("{name}, batch {batch}");
+            let (t1, t2) = (torch("1", &key), torch("2", &key));
+            let fmt = |t: Option<f64>| t.map_or("–".to_string(), |t| format!("{t:.3}"));
+            row.extend([
+                fmt(t1),
+                fmt(t2),
+                t1.map_or("–".into(), |t| format!("{:.2}×", t / s1)),
+            ]);
+        }
+        t.row(row);
     }
     out += "One training epoch (60,000 rows, SGD; medians of 5 interleaved epochs after one \
             warm-up):\n\n";
