@@ -360,6 +360,45 @@ pub fn assert_claims_hold(name: &str, claims: &[Claim]) {
     );
 }
 
+/// The [`Chapter`] impl of a chapter crate, which every chapter writes the same way: its
+/// `Config` (with `full()`, `smoke()` and a `seed` field), its `Report`, and its functions `run`,
+/// `artifacts::write` and `claims`, under the chapter's package name and title. In the chapter's
+/// `lib.rs`: `lab::impl_chapter!(Chapter1, "chapter-1", "Why Glorot and He initialisation?");`.
+#[macro_export]
+macro_rules! impl_chapter {
+    ($chapter:ty, $name:literal, $title:literal) => {
+        impl $crate::chapter::Chapter for $chapter {
+            const NAME: &'static str = $name;
+            const TITLE: &'static str = $title;
+            const SOURCE_DIR: &'static str = env!("CARGO_MANIFEST_DIR");
+            type Config = Config;
+            type Report = Report;
+
+            fn full() -> Config {
+                Config::full()
+            }
+            fn smoke() -> Config {
+                Config::smoke()
+            }
+            fn with_seed(cfg: Config, seed: u64) -> Config {
+                Config { seed, ..cfg }
+            }
+            fn run(
+                cfg: &Config,
+                progress: &$crate::progress::Progress,
+            ) -> ::anyhow::Result<Report> {
+                run(cfg, progress)
+            }
+            fn write_artifacts(r: &Report, dir: &::std::path::Path) -> ::anyhow::Result<()> {
+                artifacts::write(r, dir)
+            }
+            fn claims(r: &Report) -> Vec<$crate::chapter::Claim> {
+                claims(r)
+            }
+        }
+    };
+}
+
 /// The four tests every chapter has: claims hold on the smoke run, the smoke report matches
 /// its snapshot, the report is bit-identical with 1 and 2 threads, and the committed artifacts
 /// are fresh. Use in `tests/chapter.rs`: `lab::chapter_tests!(chapter_1::Chapter1);`.

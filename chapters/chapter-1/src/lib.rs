@@ -14,13 +14,11 @@ pub mod histograms;
 pub mod sweep;
 pub mod training;
 
-use std::path::Path;
-
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use lab::chapter::{Chapter, Claim};
+use lab::chapter::Claim;
 use lab::data::{Standardizer, fashion_mnist};
 use lab::progress::Progress;
 use lab::report::fmt_sig;
@@ -360,29 +358,4 @@ pub fn claims(r: &Report) -> Vec<Claim> {
     ]
 }
 
-impl Chapter for Chapter1 {
-    const NAME: &'static str = "chapter-1";
-    const TITLE: &'static str = "Why Glorot and He initialisation?";
-    const SOURCE_DIR: &'static str = env!("CARGO_MANIFEST_DIR");
-    type Config = Config;
-    type Report = Report;
-
-    fn full() -> Config {
-        Config::full()
-    }
-    fn smoke() -> Config {
-        Config::smoke()
-    }
-    fn with_seed(cfg: Config, seed: u64) -> Config {
-        Config { seed, ..cfg }
-    }
-    fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-        run(cfg, progress)
-    }
-    fn write_artifacts(r: &Report, dir: &Path) -> Result<()> {
-        artifacts::write(r, dir)
-    }
-    fn claims(r: &Report) -> Vec<Claim> {
-        claims(r)
-    }
-}
+lab::impl_chapter!(Chapter1, "chapter-1", "Why Glorot and He initialisation?");

@@ -12,13 +12,11 @@ pub mod symmetry;
 pub mod training;
 pub mod zero;
 
-use std::path::Path;
-
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use lab::chapter::{Chapter, Claim};
+use lab::chapter::Claim;
 use lab::data::{Standardizer, fashion_mnist};
 use lab::progress::Progress;
 use lab::report::fmt_sig;
@@ -346,32 +344,11 @@ pub fn claims(r: &Report) -> Vec<Claim> {
     ]
 }
 
-impl Chapter for Chapter2 {
-    const NAME: &'static str = "chapter-2";
-    const TITLE: &'static str = "Why must weights not all start equal?";
-    const SOURCE_DIR: &'static str = env!("CARGO_MANIFEST_DIR");
-    type Config = Config;
-    type Report = Report;
-
-    fn full() -> Config {
-        Config::full()
-    }
-    fn smoke() -> Config {
-        Config::smoke()
-    }
-    fn with_seed(cfg: Config, seed: u64) -> Config {
-        Config { seed, ..cfg }
-    }
-    fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-        run(cfg, progress)
-    }
-    fn write_artifacts(r: &Report, dir: &Path) -> Result<()> {
-        artifacts::write(r, dir)
-    }
-    fn claims(r: &Report) -> Vec<Claim> {
-        claims(r)
-    }
-}
+lab::impl_chapter!(
+    Chapter2,
+    "chapter-2",
+    "Why must weights not all start equal?"
+);
 
 #[cfg(test)]
 mod tests {

@@ -14,13 +14,11 @@ pub mod artifacts;
 pub mod imbalance;
 pub mod sweep;
 
-use std::path::Path;
-
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use lab::chapter::{Chapter, Claim};
+use lab::chapter::Claim;
 use lab::data::{Dataset, FASHION_CLASSES, Standardizer, fashion_mnist};
 use lab::progress::Progress;
 use lab::rng::derive_seed;
@@ -365,29 +363,8 @@ pub fn claims(r: &Report) -> Vec<Claim> {
     ]
 }
 
-impl Chapter for Chapter3 {
-    const NAME: &'static str = "chapter-3";
-    const TITLE: &'static str = "Is it fine to initialise biases to zero?";
-    const SOURCE_DIR: &'static str = env!("CARGO_MANIFEST_DIR");
-    type Config = Config;
-    type Report = Report;
-
-    fn full() -> Config {
-        Config::full()
-    }
-    fn smoke() -> Config {
-        Config::smoke()
-    }
-    fn with_seed(cfg: Config, seed: u64) -> Config {
-        Config { seed, ..cfg }
-    }
-    fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-        run(cfg, progress)
-    }
-    fn write_artifacts(r: &Report, dir: &Path) -> Result<()> {
-        artifacts::write(r, dir)
-    }
-    fn claims(r: &Report) -> Vec<Claim> {
-        claims(r)
-    }
-}
+lab::impl_chapter!(
+    Chapter3,
+    "chapter-3",
+    "Is it fine to initialise biases to zero?"
+);

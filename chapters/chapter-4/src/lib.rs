@@ -19,12 +19,10 @@ pub mod outputs;
 pub mod quality;
 pub mod selu;
 
-use std::path::Path;
-
 use anyhow::Result;
 use serde::Serialize;
 
-use lab::chapter::{Chapter, Claim};
+use lab::chapter::Claim;
 use lab::data::{Standardizer, fashion_mnist};
 use lab::progress::Progress;
 
@@ -407,29 +405,8 @@ pub fn claims(r: &Report) -> Vec<Claim> {
     ]
 }
 
-impl Chapter for Chapter4 {
-    const NAME: &'static str = "chapter-4";
-    const TITLE: &'static str = "Which activation function, and when?";
-    const SOURCE_DIR: &'static str = env!("CARGO_MANIFEST_DIR");
-    type Config = Config;
-    type Report = Report;
-
-    fn full() -> Config {
-        Config::full()
-    }
-    fn smoke() -> Config {
-        Config::smoke()
-    }
-    fn with_seed(cfg: Config, seed: u64) -> Config {
-        Config { seed, ..cfg }
-    }
-    fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-        run(cfg, progress)
-    }
-    fn write_artifacts(r: &Report, dir: &Path) -> Result<()> {
-        artifacts::write(r, dir)
-    }
-    fn claims(r: &Report) -> Vec<Claim> {
-        claims(r)
-    }
-}
+lab::impl_chapter!(
+    Chapter4,
+    "chapter-4",
+    "Which activation function, and when?"
+);

@@ -10,14 +10,13 @@ pub mod artifacts;
 pub mod mlp;
 pub mod quadratic;
 
-use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use lab::chapter::{Chapter, Claim};
+use lab::chapter::Claim;
 use lab::data::{Standardizer, fashion_mnist};
 use lab::progress::Progress;
 use lab::report::fmt_sig;
@@ -481,29 +480,8 @@ pub fn claims(r: &Report) -> Vec<Claim> {
     ]
 }
 
-impl Chapter for Chapter5 {
-    const NAME: &'static str = "chapter-5";
-    const TITLE: &'static str = "What if SGD momentum is too close to 1?";
-    const SOURCE_DIR: &'static str = env!("CARGO_MANIFEST_DIR");
-    type Config = Config;
-    type Report = Report;
-
-    fn full() -> Config {
-        Config::full()
-    }
-    fn smoke() -> Config {
-        Config::smoke()
-    }
-    fn with_seed(cfg: Config, seed: u64) -> Config {
-        Config { seed, ..cfg }
-    }
-    fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-        run(cfg, progress)
-    }
-    fn write_artifacts(r: &Report, dir: &Path) -> Result<()> {
-        artifacts::write(r, dir)
-    }
-    fn claims(r: &Report) -> Vec<Claim> {
-        claims(r)
-    }
-}
+lab::impl_chapter!(
+    Chapter5,
+    "chapter-5",
+    "What if SGD momentum is too close to 1?"
+);

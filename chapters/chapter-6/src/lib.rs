@@ -16,13 +16,11 @@ pub mod prune;
 pub mod speed;
 pub mod training;
 
-use std::path::Path;
-
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use lab::chapter::{Chapter, Claim};
+use lab::chapter::Claim;
 use lab::data::{Standardizer, fashion_mnist};
 use lab::progress::Progress;
 use lab::{Mlp, Penalty};
@@ -703,29 +701,4 @@ pub fn claims(r: &Report) -> Vec<Claim> {
     out
 }
 
-impl Chapter for Chapter6 {
-    const NAME: &'static str = "chapter-6";
-    const TITLE: &'static str = "How do you get a sparse model?";
-    const SOURCE_DIR: &'static str = env!("CARGO_MANIFEST_DIR");
-    type Config = Config;
-    type Report = Report;
-
-    fn full() -> Config {
-        Config::full()
-    }
-    fn smoke() -> Config {
-        Config::smoke()
-    }
-    fn with_seed(cfg: Config, seed: u64) -> Config {
-        Config { seed, ..cfg }
-    }
-    fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-        run(cfg, progress)
-    }
-    fn write_artifacts(r: &Report, dir: &Path) -> Result<()> {
-        artifacts::write(r, dir)
-    }
-    fn claims(r: &Report) -> Vec<Claim> {
-        claims(r)
-    }
-}
+lab::impl_chapter!(Chapter6, "chapter-6", "How do you get a sparse model?");

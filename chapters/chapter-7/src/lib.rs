@@ -12,13 +12,11 @@ pub mod mc;
 pub mod timing;
 pub mod training;
 
-use std::path::Path;
-
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use lab::chapter::{Chapter, Claim};
+use lab::chapter::Claim;
 use lab::data::{Dataset, Standardizer, fashion_mnist};
 use lab::progress::Progress;
 use lab::rng::derive_seed;
@@ -481,29 +479,8 @@ pub fn claims(r: &Report) -> Vec<Claim> {
     ]
 }
 
-impl Chapter for Chapter7 {
-    const NAME: &'static str = "chapter-7";
-    const TITLE: &'static str = "Does dropout slow training, and what does MC Dropout cost?";
-    const SOURCE_DIR: &'static str = env!("CARGO_MANIFEST_DIR");
-    type Config = Config;
-    type Report = Report;
-
-    fn full() -> Config {
-        Config::full()
-    }
-    fn smoke() -> Config {
-        Config::smoke()
-    }
-    fn with_seed(cfg: Config, seed: u64) -> Config {
-        Config { seed, ..cfg }
-    }
-    fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-        run(cfg, progress)
-    }
-    fn write_artifacts(r: &Report, dir: &Path) -> Result<()> {
-        artifacts::write(r, dir)
-    }
-    fn claims(r: &Report) -> Vec<Claim> {
-        claims(r)
-    }
-}
+lab::impl_chapter!(
+    Chapter7,
+    "chapter-7",
+    "Does dropout slow training, and what does MC Dropout cost?"
+);
