@@ -41,17 +41,10 @@ impl Product {
     }
 
     fn views(&self) -> (ArrayView2<'_, f32>, ArrayView2<'_, f32>) {
-        let a = if self.a_transposed {
-            self.a.t()
-        } else {
-            self.a.view()
-        };
-        let b = if self.b_transposed {
-            self.b.t()
-        } else {
-            self.b.view()
-        };
-        (a, b)
+        (
+            view(&self.a, self.a_transposed),
+            view(&self.b, self.b_transposed),
+        )
     }
 
     /// Multiply-adds × 2.
@@ -61,13 +54,15 @@ impl Product {
     }
 
     pub fn run(&mut self) {
-        let (m, n) = self.c.dim();
-        let mut c = std::mem::replace(&mut self.c, Array2::zeros((0, 0)));
-        let (a, b) = self.views();
-        matmul_into(a, b, 0.0, c.view_mut());
-        debug_assert_eq!(c.dim(), (m, n));
-        self.c = c;
+        let a = view(&self.a, self.a_transposed);
+        let b = view(&self.b, self.b_transposed);
+        matmul_into(a, b, 0.0, self.c.view_mut());
     }
+}
+
+/// `m` itself, or its transposed view.
+fn view(m: &Array2<f32>, transposed: bool) -> ArrayView2<'_, f32> {
+    if transposed { m.t() } else { m.view() }
 }
 
 /// The eight products of one training step of 784-300-100-10 at batch `batch`: three forward,

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use bench::{Product, Trainer, activation_inputs, activations, mc_model, mlp_step_products, net};
 use chapter_7::mc::{mc_loop, mc_shared_first};
+use chapter_7::timing::{median, seconds};
 use lab::report::{Table, write_atomic, write_json};
 
 #[derive(Parser)]
@@ -28,22 +29,6 @@ struct Args {
     /// Where to write the tables.
     #[arg(long, default_value = "book/src/generated/performance")]
     out: PathBuf,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    }
-}
-
-fn seconds(f: impl FnOnce()) -> f64 {
-    let t = Instant::now();
-    f();
-    t.elapsed().as_secs_f64()
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -112,20 +97,20 @@ fn main() -> Result<()> {
     }
     let flops: f64 = products.iter().map(Product::flops).sum();
     for (ti, &th) in threads.iter().enumerate() {
-        let total: f64 = times.iter().map(|t| median(t[ti].clone())).sum();
+        let total: f64 = times.iter().map(|t| median(&t[ti])).sum();
         perf.step_products_gflops.insert(th, flops / total / 1e9);
     }
     for (p, t) in products.iter().zip(&times) {
-        let g = |ti: usize| p.flops() / median(t[ti].clone()) / 1e9;
+        let g = |ti: usize| p.flops() / median(&t[ti]) / 1e9;
         perf.products.push((p.label.clone(), g(0), g(1)));
     }
     let mut big = Product::new("big", (1024, 1024, 1024), false, false);
     let big_times: Vec<f64> =
         pools[0].install(|| (0..repeats.min(9)).map(|_| seconds(|| big.run())).collect());
-    perf.big_gflops = big.flops() / median(big_times) / 1e9;
+    perf.big_gflops = big.flops() / median(&big_times) / 1e9;
     let big_times: Vec<f64> =
         pools[1].install(|| (0..repeats.min(9)).map(|_| seconds(|| big.run())).collect());
-    perf.big_gflops_2 = big.flops() / median(big_times) / 1e9;
+    perf.big_gflops_2 = big.flops() / median(&big_times) / 1e9;
     let spin = |micros: u64| {
         let t = Instant::now();
         while t.elapsed().as_micros() < u128::from(micros) {
@@ -142,7 +127,7 @@ fn main() -> Result<()> {
             })
             .collect()
     });
-    perf.wake_seconds = median(joins);
+    perf.wake_seconds = median(&joins);
 
     // Activations, forward and backward, 10⁷ elements, 1 thread.
     eprintln!("activations…");
@@ -157,8 +142,8 @@ fn main() -> Result<()> {
         }
         perf.activations.push((
             act.name(),
-            n as f64 / median(tf) / 1e9,
-            n as f64 / median(tb) / 1e9,
+            n as f64 / median(&tf) / 1e9,
+            n as f64 / median(&tb) / 1e9,
         ));
     }
 
@@ -191,7 +176,7 @@ fn main() -> Result<()> {
         }
     }
     for (&(name, batch, th), s) in configs.iter().zip(secs) {
-        let per_epoch = median(s) * 60_000.0 / rows as f64;
+        let per_epoch = median(&s) * 60_000.0 / rows as f64;
         perf.epochs.push((name.into(), batch, th, per_epoch));
         eprintln!("  {name} batch {batch}, {th} thread(s): {per_epoch:.3} s");
     }
@@ -209,7 +194,7 @@ fn main() -> Result<()> {
                 })
             })
             .collect();
-        perf.mc_one_pass = median(one);
+        perf.mc_one_pass = median(&one);
         for t in [10, 30] {
             let (mut looped, mut batched) = (Vec::new(), Vec::new());
             for _ in 0..mc_repeats {
@@ -220,7 +205,7 @@ fn main() -> Result<()> {
                     std::hint::black_box(mc_shared_first(&model, x.view(), 1, t));
                 }));
             }
-            perf.mc.push((t, median(looped), median(batched)));
+            perf.mc.push((t, median(&looped), median(&batched)));
         }
     });
 
