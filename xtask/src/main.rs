@@ -7,8 +7,8 @@
 //! ```
 //!
 //! The book is rendered in-process with mdBook's library and the KaTeX preprocessor (no
-//! `cargo install` needed), then checked: no `{{#include}}` left unexpanded, and nothing loaded
-//! from the network.
+//! `cargo install` needed), then checked: the sources' links, figures and captions (see
+//! [`sources`]), no `{{#include}}` left unexpanded, and nothing loaded from the network.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -18,6 +18,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+
+mod sources;
 
 #[derive(Parser)]
 #[command(about = "Run the book's chapters and render the book.")]
@@ -171,7 +173,8 @@ fn render(root: &Path) -> Result<PathBuf> {
     });
     book.build().context("mdBook failed")?;
     let out = root.join(&book.config.build.build_dir);
-    let mut problems = check_book(&out)?;
+    let mut problems = sources::source_problems(root)?;
+    problems.extend(check_book(&out)?);
     let n = warnings.load(Ordering::Relaxed);
     if n > 0 {
         problems.push(format!(
