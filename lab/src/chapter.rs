@@ -279,12 +279,20 @@ pub fn write_all<C: Chapter>(
     write_json(&out.join("report.json"), &envelope)
 }
 
-/// Fail early, before a long run, if `dir` cannot be written.
+/// Fail early, before a long run, if `dir` cannot be written; and remove the temporary files
+/// (`.<name>.tmp-<pid>`, see [`write_atomic`]) that a run killed while writing left there.
 fn check_writable(dir: &Path) -> Result<()> {
     let probe = dir.join(".write-test");
     write_atomic(&probe, b"")
         .with_context(|| format!("the output folder {} is not writable", dir.display()))?;
     std::fs::remove_file(&probe).ok();
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            std::fs::remove_file(entry.path()).ok();
+        }
+    }
     Ok(())
 }
 
@@ -292,7 +300,7 @@ fn check_writable(dir: &Path) -> Result<()> {
 // Checks shared by every chapter's tests
 
 /// Fails (naming the chapter and the command to run) when the committed artifacts were not
-/// produced by the current sources, or by a full run.
+/// produced by the current sources, by a full run, with the book's configuration.
 pub fn check_fresh<C: Chapter>() -> Result<()> {
     let path = generated_dir(C::NAME).join("report.json");
     let fix = format!(
@@ -306,6 +314,16 @@ pub fn check_fresh<C: Chapter>() -> Result<()> {
         .with_context(|| format!("{} is not JSON: {fix}", path.display()))?;
     if v["quick"] != serde_json::Value::Bool(false) {
         bail!("{}'s artifacts come from a --quick run: {fix}", C::NAME);
+    }
+    // Compared as JSON text read back, so that f32 fields round-trip the same way on both sides.
+    let book_config: serde_json::Value = serde_json::from_str(&serde_json::to_string(&C::full())?)?;
+    if v["config"] != book_config {
+        bail!(
+            "{}'s artifacts come from a configuration other than the book's (another --seed, or \
+             an edited Config::full()): {fix}, or `git checkout -- book/src/generated/{}`",
+            C::NAME,
+            C::NAME
+        );
     }
     let now = fingerprint(C::SOURCE_DIR)?;
     if v["fingerprint"].as_str() != Some(now.as_str()) {

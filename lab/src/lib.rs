@@ -7,7 +7,8 @@
 //! made reproducible by [`rng`].
 //!
 //! The book pipeline: [`chapter`] (the contract every chapter follows), [`plot`] (figures),
-//! [`report`] (tables, atomic writes), [`snapshot`], [`progress`].
+//! [`report`] (tables, atomic writes), [`snapshot`], [`progress`], [`robustness`] (what every
+//! chapter binary must survive, tested).
 
 pub mod activation;
 pub mod chapter;
@@ -24,6 +25,7 @@ pub mod progress;
 pub mod regularize;
 pub mod report;
 pub mod rng;
+pub mod robustness;
 pub mod snapshot;
 pub mod sparse;
 pub mod train;

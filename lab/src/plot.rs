@@ -60,9 +60,9 @@ pub mod palette {
     pub const BROWN: RGBColor = RGBColor(0x8C, 0x56, 0x4B);
 
     /// The order in which series without a book-wide colour take colours within a figure: the
-    /// seven Okabe–Ito line colours, the darkened yellow, then greys; past those, the first eight
-    /// repeat with dashes.
-    pub const CYCLE: [RGBColor; 10] = [
+    /// seven Okabe–Ito line colours and the darkened yellow; past those, they repeat with dashes.
+    /// Greys are left out: grey is for reference lines (theory, chance, a baseline).
+    pub const CYCLE: [RGBColor; 8] = [
         BLACK,
         ORANGE,
         SKY_BLUE,
@@ -71,8 +71,6 @@ pub mod palette {
         VERMILLION,
         REDDISH_PURPLE,
         DARK_YELLOW,
-        DARK_GREY,
-        GREY,
     ];
 }
 
@@ -117,6 +115,14 @@ const BOOK_COLORS: &[(&str, RGBColor)] = &[
     ("identity", GREY),
     ("linear", GREY),
     ("theory", GREY),
+    // chapter 2's starting points
+    ("random (He normal)", VERMILLION),
+    ("constant", BLACK),
+    ("constant + dropout", SKY_BLUE),
+    ("constant + dropout 0.5", SKY_BLUE),
+    ("all zeros", REDDISH_PURPLE),
+    // chapter 5's optimal heavy ball
+    ("optimal α*, β*", BLACK),
     // dropout rates
     ("p = 0", BLACK),
     ("p = 0.2", SKY_BLUE),
@@ -145,12 +151,19 @@ fn name_key(name: &str) -> String {
 }
 
 /// The book-wide colour of a known series name ("He normal", "ReLU", "β = 0.9", ...), if any.
+/// An unknown name "A + B" takes the colour of A if A has one: "SELU + LeCun normal" is SELU's.
 pub fn book_color(name: &str) -> Option<RGBColor> {
-    let key = name_key(name);
-    BOOK_COLORS
-        .iter()
-        .find(|(n, _)| name_key(n) == key)
-        .map(|&(_, c)| c)
+    let lookup = |name: &str| {
+        let key = name_key(name);
+        BOOK_COLORS
+            .iter()
+            .find(|(n, _)| name_key(n) == key)
+            .map(|&(_, c)| c)
+    };
+    lookup(name).or_else(|| {
+        let (head, _) = name.split_once(" + ")?;
+        lookup(head)
+    })
 }
 
 /// The colour of a series called `name`: its book-wide colour if it has one, else a palette
@@ -2676,6 +2689,13 @@ mod tests {
         assert_eq!(book_color("p=0.5"), Some(VERMILLION));
         assert_eq!(book_color("leaky ReLU 0.2"), Some(ORANGE));
         assert_eq!(book_color("ReLU6"), None);
+        assert_eq!(
+            book_color("SELU + LeCun normal"),
+            Some(BLUISH_GREEN),
+            "A + B takes A's colour"
+        );
+        assert_eq!(book_color("ReLU + He"), book_color("ReLU + He normal"));
+        assert_eq!(book_color("random (He normal)"), Some(VERMILLION));
     }
 
     #[test]

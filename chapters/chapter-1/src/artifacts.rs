@@ -29,7 +29,7 @@ fn layer_points(std: &[f64]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// One figure per activation: forward and backward std against depth, every init, theory dotted.
+/// One figure per activation: forward and backward std against depth, every init, theory dashed.
 fn sweep_figures(r: &Report, dir: &Path) -> Result<()> {
     let acts: Vec<String> = crate::sweep::activations()
         .iter()

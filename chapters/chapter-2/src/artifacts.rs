@@ -235,7 +235,7 @@ fn heatmaps(r: &Report, dir: &Path) -> Result<()> {
             "Heatmaps of the pairwise cosine similarity of the incoming weights of the units of \
              the first hidden layer after training: random init (a red diagonal on a pale \
              background), constant init (uniformly red: all units identical), constant init with \
-             dropout and constant init with random biases.",
+             dropout, and constant init with random biases (one panel per bias distribution).",
         ),
         panels,
         (-1.0, 1.0),
@@ -318,7 +318,7 @@ fn symmetry_figure(r: &Report, dir: &Path) -> Result<()> {
             "hidden layer 1 during training",
             "Two line charts against SGD steps on a log axis: the numerical rank of the first \
              hidden layer's weight matrix, and the mean cosine similarity between its units, for random init, \
-             constant init, constant init with dropout and constant init with random biases.",
+             constant init, constant init with dropout, and constant init with random biases.",
         )
         .with_size(1100, 470),
         vec![

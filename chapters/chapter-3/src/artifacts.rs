@@ -34,8 +34,9 @@ pub fn write(r: &Report, dir: &Path) -> Result<()> {
     imbalance_figure_and_table(r, dir)
 }
 
-/// A y range that shows every bar's error bar with some room, instead of starting at 0.
-fn zoomed(bars: &[Bar]) -> (f64, f64) {
+/// A y range that shows every bar's error bar with some room, instead of starting at 0; `None`
+/// (the chart's own range) when no bar has a finite value, as after a divergence.
+fn zoomed(bars: &[Bar]) -> Option<(f64, f64)> {
     let lo = bars
         .iter()
         .map(|b| b.value - b.error.unwrap_or(0.0))
@@ -45,7 +46,7 @@ fn zoomed(bars: &[Bar]) -> (f64, f64) {
         .map(|b| b.value + b.error.unwrap_or(0.0))
         .fold(f64::NEG_INFINITY, f64::max);
     let pad = 0.5 * (hi - lo).max(1e-6);
-    (lo - pad, hi + pad)
+    (lo.is_finite() && hi.is_finite()).then_some((lo - pad, hi + pad))
 }
 
 fn sweep_bars(r: &Report, dir: &Path) -> Result<()> {
@@ -60,7 +61,6 @@ fn sweep_bars(r: &Report, dir: &Path) -> Result<()> {
             b
         })
         .collect();
-    let (lo, hi) = zoomed(&acc);
     let mut chart = BarChart::new(
         Figure::new(
             format!(
@@ -74,7 +74,7 @@ fn sweep_bars(r: &Report, dir: &Path) -> Result<()> {
         "test accuracy (%), zoomed",
         acc,
     );
-    chart.y_range = Some((lo, hi));
+    chart.y_range = zoomed(&chart.bars);
     chart.save(&dir.join("accuracy.svg"))?;
 
     let loss: Vec<Bar> = s
@@ -85,7 +85,6 @@ fn sweep_bars(r: &Report, dir: &Path) -> Result<()> {
             b
         })
         .collect();
-    let (lo, hi) = zoomed(&loss);
     let mut chart = BarChart::new(
         Figure::new(
             format!("Mean training loss of epoch 1, mean ± std over {seeds} seeds"),
@@ -95,7 +94,7 @@ fn sweep_bars(r: &Report, dir: &Path) -> Result<()> {
         "cross-entropy (nats), zoomed",
         loss,
     );
-    chart.y_range = Some((lo, hi));
+    chart.y_range = zoomed(&chart.bars);
     chart.save(&dir.join("epoch1_loss.svg"))
 }
 

@@ -157,13 +157,20 @@ pub fn summarise(ratio: usize, head: Head, train: &Dataset, batch: usize, runs: 
         .iter()
         .map(|x| (x - initial_loss).abs())
         .fold(0.0, f64::max);
-    let e1: Vec<f64> = runs.iter().map(|r| r.epoch_loss[0]).collect();
+    // A run that diverged stops early: what it did not reach counts as NaN.
+    let e1: Vec<f64> = runs
+        .iter()
+        .map(|r| r.epoch_loss.first().copied().unwrap_or(f64::NAN))
+        .collect();
     let fin: Vec<f64> = runs.iter().map(|r| r.final_test_loss).collect();
     let (epoch1_loss_mean, epoch1_loss_std) = mean_std(&e1);
     let (final_test_loss_mean, final_test_loss_std) = mean_std(&fin);
-    let points = runs[0].smoothed.len();
+    let points = runs.iter().map(|r| r.smoothed.len()).max().unwrap_or(0);
     let curve = (0..points)
-        .map(|i| runs.iter().map(|r| r.smoothed[i]).sum::<f64>() / runs.len() as f64)
+        .map(|i| {
+            let at = |r: &Run| r.smoothed.get(i).copied().unwrap_or(f64::NAN);
+            runs.iter().map(at).sum::<f64>() / runs.len() as f64
+        })
         .collect();
     Cell {
         ratio,

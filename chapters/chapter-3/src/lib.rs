@@ -188,8 +188,14 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         .map(|b| {
             let mine: Vec<&sweep::Run> = runs.iter().filter(|r| r.bias == b.label()).collect();
             let layers = cfg.net.hidden.len();
+            // Over the runs that reached epoch `e` (a diverged run stops counting early).
             let mean_at = |e: usize, l: usize| {
-                mine.iter().map(|r| r.dead[e][l] as f64).sum::<f64>() / mine.len() as f64
+                let counts: Vec<f64> = mine
+                    .iter()
+                    .filter_map(|r| r.dead.get(e))
+                    .map(|d| d[l] as f64)
+                    .collect();
+                counts.iter().sum::<f64>() / counts.len() as f64
             };
             DeadRow {
                 bias: b.label(),

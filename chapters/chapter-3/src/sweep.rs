@@ -10,7 +10,7 @@ use serde::Serialize;
 use lab::data::Dataset;
 use lab::layer::Mlp;
 use lab::rng::{derive_seed, rng};
-use lab::train::{Observer, TrainConfig, evaluate, fit};
+use lab::train::{EpochRecord, Observer, TrainConfig, evaluate, fit};
 use lab::{Init, MlpSpec, Sgd, SgdConfig};
 
 /// The network and how it is trained.
@@ -111,9 +111,10 @@ impl Observer for DeadCounter<'_> {
 pub struct Run {
     pub bias: String,
     pub seed_index: usize,
-    /// Test accuracy after each epoch (index 0: before training).
+    /// Test accuracy after each epoch (index 0: before training); NaN after a divergence.
     pub test_accuracy: Vec<f64>,
-    /// Mean training loss of each epoch (index 0: the loss of the untrained net on the train set).
+    /// Mean training loss of each epoch (index 0: the loss of the untrained net on the train
+    /// set); NaN after a divergence.
     pub train_loss: Vec<f64>,
     pub final_test_loss: f64,
     /// Dead units per hidden layer, at init (index 0) and after each epoch.
@@ -146,11 +147,17 @@ pub fn train_one(
     };
     let cfg = TrainConfig::new(net.epochs, net.batch, derive_seed(seed, "batches"));
     let history = fit(&mut model, &mut opt, train, Some(test), &cfg, &mut counter);
+    // A run that diverges stops early: pad its curves with NaN to one value per epoch.
+    let per_epoch = |f: fn(&EpochRecord) -> f64| {
+        let mut v: Vec<f64> = history.epochs.iter().map(f).collect();
+        v.resize(net.epochs + 1, f64::NAN);
+        v
+    };
     Run {
         bias: bias.label(),
         seed_index,
-        test_accuracy: history.epochs.iter().map(|e| e.val_accuracy).collect(),
-        train_loss: history.epochs.iter().map(|e| e.train_loss).collect(),
+        test_accuracy: per_epoch(|e| e.val_accuracy),
+        train_loss: per_epoch(|e| e.train_loss),
         final_test_loss: evaluate(&model, test).0,
         dead: counter.per_epoch,
         diverged: history.diverged.is_some(),
@@ -226,8 +233,17 @@ pub fn summarise(runs: &[Run], bias: BiasInit) -> Summary {
     let loss_curve_mean = (0..epochs)
         .map(|e| per_epoch(&|r, e| r.train_loss[e], e).0)
         .collect();
-    let dead_mean = (0..mine[0].dead.len())
-        .map(|e| per_epoch(&|r, e| r.dead[e].iter().sum::<usize>() as f64, e).0)
+    // Dead units are counted up to a divergence: average each epoch over the runs that got there.
+    let dead_epochs = mine.iter().map(|r| r.dead.len()).max().unwrap_or(0);
+    let dead_mean = (0..dead_epochs)
+        .map(|e| {
+            let counts: Vec<f64> = mine
+                .iter()
+                .filter_map(|r| r.dead.get(e))
+                .map(|d| d.iter().sum::<usize>() as f64)
+                .collect();
+            mean_std(&counts).0
+        })
         .collect();
     let (accuracy_mean, accuracy_std) = mean_std(&acc);
     let (epoch1_loss_mean, epoch1_loss_std) = mean_std(&loss1);

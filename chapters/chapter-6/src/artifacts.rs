@@ -116,9 +116,9 @@ fn gradual_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
     let mut chart = LineChart::new(
         Figure::new(
             "Gradual pruning: the schedule's target and the measured sparsity",
-            "Line chart of sparsity against training step for each final sparsity: the cubic \
-             target as a dashed staircase updated every `frequency` steps and the measured \
-             fraction of zero weights as a solid line on top of it.",
+            "Line chart of sparsity against training step for each final sparsity: the smooth \
+             cubic target as grey dashes and the measured fraction of zero weights as a coloured \
+             staircase that follows it, one step at each mask update.",
         ),
         "step after the start of pruning",
         "sparsity (% of weights zero)",

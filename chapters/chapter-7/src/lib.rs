@@ -421,7 +421,7 @@ pub fn claims(r: &Report) -> Vec<Claim> {
             ),
             over <= r.epoch_overhead_bound,
         )
-        .literature("≤ about 1.3× per epoch; the 2–3× is about convergence", "LITERATURE.md Q7; Srivastava et al. 2014"),
+        .literature("≤ about 1.3× per epoch; the 2–3× is about convergence", "criterion fixed before the run; Srivastava et al. 2014"),
         Claim::new(
             format!("p = {p_hi} needs more epochs than p = 0 to reach p = 0's best validation loss"),
             format!(
@@ -432,7 +432,7 @@ pub fn claims(r: &Report) -> Vec<Claim> {
             ),
             slower,
         )
-        .literature("2–3× longer to train; band 1.5–3×", "Srivastava et al. 2014, §11; LITERATURE.md Q7"),
+        .literature("2–3× longer to train; band 1.5–3×", "Srivastava et al. 2014, §11"),
         Claim::new(
             "In evaluation mode the dropout net costs the same as the plain net",
             format!(
@@ -455,7 +455,7 @@ pub fn claims(r: &Report) -> Vec<Claim> {
             ),
             mc10.loop_seconds >= 5.0 * one_pass,
         )
-        .literature("T = 10 takes 8–12× one pass; 30 samples ≈ 30× per example", "LITERATURE.md Q7; Uncertainty Baselines CIFAR-10"),
+        .literature("T = 10 takes 8–12× one pass; 30 samples ≈ 30× per example", "criterion fixed before the run; Uncertainty Baselines CIFAR-10"),
         Claim::new(
             format!("MC Dropout at T = {t} has lower NLL and lower ECE than weight scaling, accuracy within {:.1} points", 100.0 * r.accuracy_tolerance),
             format!(
@@ -475,7 +475,7 @@ pub fn claims(r: &Report) -> Vec<Claim> {
             format!("AUROC {um:.3} ± {us:.3} over {seeds} seeds"),
             aurocs.iter().all(|&a| a > 0.7),
         )
-        .literature("std higher on errors than on correct predictions", "LITERATURE.md Q7; Gal & Ghahramani 2016"),
+        .literature("std higher on errors than on correct predictions", "Gal & Ghahramani 2016"),
     ]
 }
 

@@ -96,10 +96,18 @@ pub struct Targets {
 
 pub fn targets(plain: &History) -> Targets {
     let after = &plain.epochs[1..];
-    let best_loss = after
+    let Some(best_loss) = after
         .iter()
         .min_by(|a, b| a.val_loss.total_cmp(&b.val_loss))
-        .expect("at least one epoch");
+    else {
+        // The plain net diverged in its first epoch: there is nothing to reach.
+        return Targets {
+            best_val_loss: f64::NAN,
+            loss_epoch: 0,
+            best_val_accuracy: f64::NAN,
+            accuracy_epoch: 0,
+        };
+    };
     let best_acc = after
         .iter()
         .map(|e| e.val_accuracy)
@@ -108,7 +116,8 @@ pub fn targets(plain: &History) -> Targets {
         best_val_loss: best_loss.val_loss,
         loss_epoch: best_loss.epoch,
         best_val_accuracy: best_acc,
-        accuracy_epoch: first_epoch(plain, |e| e.val_accuracy >= best_acc).expect("reached"),
+        // 0 when no epoch has a finite accuracy (after a divergence).
+        accuracy_epoch: first_epoch(plain, |e| e.val_accuracy >= best_acc).unwrap_or(0),
     }
 }
 

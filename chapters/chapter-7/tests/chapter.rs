@@ -1,4 +1,5 @@
-//! Claims, snapshot, 1-vs-2-thread determinism and freshness of chapter 7.
+//! Claims, snapshot, 1-vs-2-thread determinism and freshness of chapter 7, and its binary's
+//! robustness (bad arguments, bad data, unwritable output, interrupted writes, divergence).
 //!
 //! Like `lab::chapter_tests!`, except for which claims are asserted where: the timing claims are
 //! never asserted (wall time on a shared machine is noise), the MC Dropout claims need nets
@@ -85,4 +86,16 @@ fn artifacts_are_written() {
         assert!(dir.join(f).exists(), "{f} not written");
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+lab::binary_tests!("chapter-7");
+
+/// Learning rate 10⁴: training diverges, and the run records it instead of panicking.
+#[test]
+fn a_diverging_run_is_recorded() {
+    let mut cfg = chapter_7::Config::smoke();
+    cfg.net.lr = 1e4;
+    lab::robustness::assert_divergence_is_recorded::<chapter_7::Chapter7>(&cfg, |r| {
+        r.runs.iter().any(|t| t.history.diverged.is_some())
+    });
 }
