@@ -136,17 +136,32 @@ fn run_chapters(root: &Path, chapters: &[String], quick: bool) -> Result<Vec<(St
     if !status.success() {
         bail!("building the chapters failed");
     }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or(root.join("target"), |d| root.join(d));
+    run_binaries(root, &target.join("release"), chapters, quick)
+}
+
+/// Run each chapter's binary from `bin_dir` in turn, from `root`, and stop at the first that
+/// fails (its own `error:` line is already on stderr; the chapters before it keep what they
+/// wrote, the ones after it are not touched). Returns `(chapter, seconds)`.
+fn run_binaries(
+    root: &Path,
+    bin_dir: &Path,
+    chapters: &[String],
+    quick: bool,
+) -> Result<Vec<(String, f64)>> {
     let mut times = Vec::new();
     for c in chapters {
         let start = Instant::now();
-        let mut cmd = Command::new(root.join("target/release").join(c));
+        let mut cmd = Command::new(bin_dir.join(c));
         cmd.current_dir(root);
         if quick {
             cmd.arg("--quick");
         }
-        let status = cmd.status().with_context(|| format!("cannot start {c}"))?;
+        let status = cmd
+            .status()
+            .with_context(|| format!("cannot start {}", bin_dir.join(c).display()))?;
         if !status.success() {
-            bail!("{c} failed ({status})");
+            bail!("{c} failed ({status}); the chapters after it were not run");
         }
         times.push((c.clone(), start.elapsed().as_secs_f64()));
     }
@@ -288,7 +303,8 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountWarnings {
 fn check_book(dir: &Path) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     let mut html = Vec::new();
-    collect_html(dir, &mut html)?;
+    sources::collect(dir, &mut html)?;
+    html.retain(|p| p.extension().is_some_and(|x| x == "html"));
     if html.is_empty() {
         bail!("no HTML in {}", dir.display());
     }
@@ -302,18 +318,6 @@ fn check_book(dir: &Path) -> Result<Vec<String>> {
         );
     }
     Ok(problems)
-}
-
-fn collect_html(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for e in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let p = e?.path();
-        if p.is_dir() {
-            collect_html(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "html") {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 fn html_problems(html: &str) -> Vec<String> {
@@ -369,6 +373,58 @@ mod tests {
         );
         assert!(Cli::try_parse_from(["xtask", "--bogus"]).is_err());
         assert!(Cli::try_parse_from(["xtask", "run", "--bogus"]).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_failing_or_missing_chapter_binary_stops_the_run() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("xtask-bins-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, script) in [
+            ("chapter-1", "#!/bin/sh\nexit 0\n"),
+            (
+                "chapter-2",
+                "#!/bin/sh\necho 'error: no data' >&2\nexit 1\n",
+            ),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, script).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let ok = run_binaries(&dir, &dir, &names(&["chapter-1"]), true).unwrap();
+        assert_eq!(ok.len(), 1);
+        let err = run_binaries(
+            &dir,
+            &dir,
+            &names(&["chapter-1", "chapter-2", "chapter-9"]),
+            true,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("chapter-2 failed (exit status: 1)"), "{err}");
+        let err = run_binaries(&dir, &dir, &names(&["chapter-9"]), false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cannot start") && err.contains("chapter-9"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_corrupt_report_is_named_not_skipped() {
+        let root = std::env::temp_dir().join(format!("xtask-report-{}", std::process::id()));
+        let generated = root.join("book/src/generated/chapter-1");
+        std::fs::create_dir_all(root.join("chapters/chapter-1")).unwrap();
+        std::fs::create_dir_all(&generated).unwrap();
+        std::fs::write(root.join("chapters/chapter-1/Cargo.toml"), "").unwrap();
+        std::fs::write(generated.join("report.json"), "{\"chapter\": \"chap").unwrap();
+        let err = format!("{:#}", results_table(&root).unwrap_err());
+        assert!(err.contains("report.json is not JSON"), "{err}");
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

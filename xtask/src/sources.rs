@@ -6,7 +6,8 @@
 //!   (`*.md`) included, somewhere in the book;
 //! - every figure's alt text is the figure's own `<title>` (the one sentence its code wrote for
 //!   readers who cannot see it), and a caption `*Figure N.k.` follows it, numbered 1, 2, 3, … in
-//!   chapter N; tables' captions `*Table N.k.` are numbered the same way;
+//!   chapter N; every generated table but the Verdict has a caption `*Table N.k.`, numbered the
+//!   same way;
 //! - every "Figure N.k" or "Table N.k" the text mentions exists.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -119,7 +120,8 @@ fn normalise(p: &Path) -> PathBuf {
     out
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Every file below `dir`, recursively.
+pub fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     for e in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let p = e?.path();
         if p.is_dir() {
@@ -288,6 +290,22 @@ fn figure_problems(text: &str, n: u32, dir: &Path) -> Vec<String> {
             ));
         }
     }
+    for (i, line) in lines.iter().enumerate() {
+        let Some(file) = line
+            .trim()
+            .strip_prefix("{{#include generated/")
+            .and_then(|r| r.strip_suffix(".md}}"))
+        else {
+            continue;
+        };
+        let caption = lines[i + 1..].iter().find(|l| !l.trim().is_empty());
+        let want = format!("*Table {n}.");
+        if !file.ends_with("verdict") && !caption.is_some_and(|c| c.starts_with(&want)) {
+            problems.push(format!(
+                "the table {file}.md needs a caption starting `{want}k.` on the next line"
+            ));
+        }
+    }
     let mut table = 0;
     for line in &lines {
         if let Some(rest) = line.strip_prefix("*Table ") {
@@ -372,6 +390,12 @@ mod tests {
         assert_eq!(figure_problems(terse, 2, &dir).len(), 1);
         let unnumbered = "![A & B.](a.svg)\nno caption\n*Table 2.2. T.*\n";
         assert_eq!(figure_problems(unnumbered, 2, &dir).len(), 2);
+        let tables = "{{#include generated/chapter-2/a.md}}\n\n*Table 2.1. A.*\n\
+                      {{#include generated/chapter-2/b.md}}\nText.\n\
+                      {{#include generated/chapter-2/verdict.md}}\n";
+        let problems = figure_problems(tables, 2, &dir);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("b.md"));
         assert_eq!(captions(good), ["Figure 2.1", "Table 2.1"]);
         assert_eq!(
             mentions("as Figure 1.1 shows (Table 3.2.), unlike Figure 9"),

@@ -63,6 +63,7 @@ pub struct Config {
 // ANCHOR_END: config
 
 impl Config {
+    // ANCHOR: full
     pub fn full() -> Self {
         Config {
             seed: 1,
@@ -95,6 +96,7 @@ impl Config {
             he_loss_bound: 1.0,
         }
     }
+    // ANCHOR_END: full
     pub fn smoke() -> Self {
         Config {
             sweep_width: 128,

@@ -67,6 +67,7 @@ pub struct Config {
 // ANCHOR_END: config
 
 impl Config {
+    // ANCHOR: full
     pub fn full() -> Self {
         Config {
             seed: 1,
@@ -91,6 +92,7 @@ impl Config {
             correlated: 0.9,
         }
     }
+    // ANCHOR_END: full
     pub fn smoke() -> Self {
         Config {
             train_samples: 1_000,

@@ -56,6 +56,7 @@ pub struct Config {
 // ANCHOR_END: config
 
 impl Config {
+    // ANCHOR: full
     pub fn full() -> Self {
         Config {
             seed: 1,
@@ -76,6 +77,7 @@ impl Config {
             noise_factor: 2.0,
         }
     }
+    // ANCHOR_END: full
     pub fn smoke() -> Self {
         let full = Self::full();
         Config {

@@ -65,6 +65,7 @@ pub struct Config {
 // ANCHOR_END: config
 
 impl Config {
+    // ANCHOR: full
     pub fn full() -> Self {
         Config {
             seed: 4,
@@ -117,6 +118,7 @@ impl Config {
             spread_points: 3.0,
         }
     }
+    // ANCHOR_END: full
     pub fn smoke() -> Self {
         let full = Self::full();
         Config {

@@ -64,6 +64,7 @@ pub struct Config {
 // ANCHOR_END: config
 
 impl Config {
+    // ANCHOR: full
     pub fn full() -> Self {
         Config {
             seed: 1,
@@ -100,6 +101,7 @@ impl Config {
             rate_points: 250,
         }
     }
+    // ANCHOR_END: full
     pub fn smoke() -> Self {
         let full = Self::full();
         Config {

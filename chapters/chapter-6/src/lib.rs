@@ -74,6 +74,7 @@ pub struct Config {
 // ANCHOR_END: config
 
 impl Config {
+    // ANCHOR: full
     pub fn full() -> Self {
         Config {
             seed: 1,
@@ -99,6 +100,7 @@ impl Config {
             trace_every: 10,
         }
     }
+    // ANCHOR_END: full
     pub fn smoke() -> Self {
         Config {
             seeds: 1,

@@ -72,6 +72,7 @@ pub struct Config {
 // ANCHOR_END: config
 
 impl Config {
+    // ANCHOR: full
     pub fn full() -> Self {
         Config {
             seed: 1,
@@ -102,6 +103,7 @@ impl Config {
             accuracy_tolerance: 0.005,
         }
     }
+    // ANCHOR_END: full
     /// Seconds, for the tests: smaller data, a narrower net, fewer epochs, p ∈ {0, 0.5}. Its nets
     /// are far from trained (375 steps against the full run's 4,700), and MC Dropout on an
     /// undertrained net is *less* well calibrated than weight scaling: the MC claims are
