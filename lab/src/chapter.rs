@@ -178,7 +178,11 @@ struct Timing {
 
 /// The command line every chapter binary shares.
 #[derive(Parser, Debug)]
-#[command(about = "Run this chapter's experiments and write its figures and tables.")]
+#[command(
+    about = "Run this chapter's experiments and write its figures and tables.",
+    after_help = "The data are read from data/fashion-mnist in the repository, or from the folder \
+                  in $FASHION_MNIST_DIR if set."
+)]
 struct Args {
     /// Run the small smoke configuration (seconds) instead of the full one.
     #[arg(long)]

@@ -195,9 +195,21 @@ pub struct FashionMnist {
     pub test: Dataset,
 }
 
-/// Load Fashion-MNIST from [`fashion_mnist_dir`].
-pub fn fashion_mnist() -> Result<FashionMnist, DataError> {
-    fashion_mnist_from(&fashion_mnist_dir())
+/// Load Fashion-MNIST from [`fashion_mnist_dir`]. When `$FASHION_MNIST_DIR` chose the folder, an
+/// error says so (its advice to restore the repository's copy would otherwise mislead).
+pub fn fashion_mnist() -> anyhow::Result<FashionMnist> {
+    let dir = fashion_mnist_dir();
+    let data = fashion_mnist_from(&dir);
+    if std::env::var_os("FASHION_MNIST_DIR").is_some() {
+        use anyhow::Context as _;
+        return data.with_context(|| {
+            format!(
+                "loading Fashion-MNIST from $FASHION_MNIST_DIR = {}",
+                dir.display()
+            )
+        });
+    }
+    Ok(data?)
 }
 
 /// Load Fashion-MNIST from a given folder (the four `.gz` files, checked).

@@ -75,7 +75,12 @@ pub fn assert_data_errors_are_reported(bin: &Path) {
     assert_failed_with(
         &out,
         1,
-        &["error:", "train-images-idx3-ubyte.gz", "git checkout"],
+        &[
+            "error:",
+            "$FASHION_MNIST_DIR",
+            "train-images-idx3-ubyte.gz",
+            "git checkout",
+        ],
     );
 
     // The same folder with the test labels spoiled (the other three files linked, not copied).
