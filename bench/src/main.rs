@@ -17,7 +17,8 @@ use serde::Serialize;
 
 use bench::{Product, Trainer, activation_inputs, activations, mc_model, mlp_step_products, net};
 use chapter_7::mc::{mc_loop, mc_shared_first};
-use chapter_7::timing::{median, seconds};
+use chapter_7::timing::seconds;
+use lab::stats::median;
 use lab::report::{Table, write_atomic, write_json};
 
 #[derive(Parser)]

@@ -1,4 +1,4 @@
-//! Release-mode timings for the foundation's closing note:
+//! Release-mode timings of the two kernels everything rests on:
 //! `cargo run --release -p lab --example foundation_bench`.
 //!
 //! - the single-threaded GFLOP/s of the matmul at (128×784)·(784×300);
@@ -11,13 +11,9 @@ use lab::data::fashion_mnist;
 use lab::init::Init;
 use lab::linalg::matmul;
 use lab::rng::rng;
+use lab::stats::median;
 use lab::train::{TrainConfig, fit};
 use lab::{Mlp, MlpSpec, Sgd, SgdConfig};
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 fn main() {
     let a = Init::Normal { std: 1.0 }.sample((128, 784), &mut rng(1));
@@ -43,7 +39,7 @@ fn main() {
         let flops = 2.0 * 128.0 * 784.0 * 300.0;
         println!(
             "matmul (128×784)·(784×300), {name}: {:.1} GFLOP/s (median of 200)",
-            flops / median(times) / 1e9
+            flops / median(&times) / 1e9
         );
     }
     let data = fashion_mnist().expect("data");
@@ -63,7 +59,7 @@ fn main() {
         });
         println!(
             "epoch 784-300-100-10, batch 128, 60k, {name}: median of epochs 2-4 {:.3} s (all: {secs:.3?})",
-            median(secs[1..].to_vec())
+            median(&secs[1..])
         );
     }
 }

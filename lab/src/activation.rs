@@ -6,7 +6,7 @@
 //! [`crate::layer::Glu`].
 
 use ndarray::{Array2, ArrayView2, Zip};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// SELU's constants (Klambauer et al. 2017, eq. 14), to the digits the paper gives.
 pub const SELU_ALPHA: f32 = 1.673_263_2;
@@ -15,7 +15,7 @@ pub const SELU_LAMBDA: f32 = 1.050_701;
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 
 /// An elementwise non-linearity.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Activation {
     Identity,
     Sigmoid,
@@ -386,6 +386,11 @@ mod tests {
         assert_eq!(softplus(1000.0), 1000.0);
         assert_eq!(softplus(-1000.0), 0.0);
         assert!((softplus(0.0) - 2f32.ln()).abs() < 1e-7);
+        // An output for positive targets: never negative (0 only where e^x underflows), in the
+        // scalar and in the vectorised pass.
+        let z = Array2::from_shape_fn((1, 4001), |(_, j)| (j as f32 - 2000.0) * 0.05);
+        let out = Activation::Softplus.forward(z.view());
+        assert!(out.iter().zip(z.iter()).all(|(&y, &x)| y >= 0.0 && softplus(x) >= 0.0));
         assert!((Activation::Gelu.f(1.0) - 0.841_344_7).abs() < 1e-6);
         assert!((Activation::GeluTanh.f(1.0) - 0.841_192).abs() < 1e-5);
         assert!((Activation::Mish.f(1.0) - 0.865_098_4).abs() < 1e-6);

@@ -11,65 +11,12 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::claim::{Claim, Scale, verdict_markdown};
 use crate::progress::Progress;
-use crate::report::{Table, write_atomic, write_json};
-
-/// One claim of a chapter's answer, as measured by this run and as reported in the literature.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Claim {
-    /// The claim, in words.
-    pub claim: String,
-    /// What this run measured (numbers, formatted).
-    pub measured: String,
-    /// What the literature reports for the same question ("—" if nothing comparable).
-    pub literature: String,
-    /// Where the literature value comes from (paper, section, or repository path).
-    pub source: String,
-    /// Whether the measurement supports the claim.
-    pub holds: bool,
-}
-
-impl Claim {
-    pub fn new(claim: impl Into<String>, measured: impl Into<String>, holds: bool) -> Self {
-        Claim {
-            claim: claim.into(),
-            measured: measured.into(),
-            literature: "—".into(),
-            source: String::new(),
-            holds,
-        }
-    }
-    pub fn literature(mut self, value: impl Into<String>, source: impl Into<String>) -> Self {
-        self.literature = value.into();
-        self.source = source.into();
-        self
-    }
-}
-
-/// The Verdict table in markdown: claim, measured, literature (with source), holds.
-pub fn verdict_markdown(claims: &[Claim]) -> String {
-    let mut t = Table::new(["Claim", "Measured here", "Literature", "Holds?"]);
-    for c in claims {
-        let lit = if c.source.is_empty() {
-            c.literature.clone()
-        } else {
-            format!("{} ({})", c.literature, c.source)
-        };
-        t.row([
-            c.claim.clone(),
-            c.measured.clone(),
-            lit,
-            if c.holds {
-                "✓ yes".into()
-            } else {
-                "✗ **no**".into()
-            },
-        ]);
-    }
-    t.to_markdown()
-}
+use crate::report::{write_atomic, write_json};
 
 /// What a chapter crate provides. See `chapters/chapter-1` for an example.
 pub trait Chapter {
@@ -81,7 +28,8 @@ pub trait Chapter {
     const SOURCE_DIR: &'static str;
 
     type Config: Clone + Serialize + Send + Sync;
-    type Report: Serialize + Send;
+    /// Read back from `report.json` by the test of the committed Verdict.
+    type Report: Serialize + DeserializeOwned + Send;
 
     /// The configuration the book shows.
     fn full() -> Self::Config;
@@ -89,12 +37,14 @@ pub trait Chapter {
     fn smoke() -> Self::Config;
     /// `cfg` with its base seed replaced.
     fn with_seed(cfg: Self::Config, seed: u64) -> Self::Config;
+    /// The base seed of `cfg`.
+    fn seed(cfg: &Self::Config) -> u64;
     /// Run the experiments. Every number the book shows ends up in the Report.
     fn run(cfg: &Self::Config, progress: &Progress) -> Result<Self::Report>;
     /// Figures and tables into `dir` (report.json and verdict.md are written by [`main`]).
     fn write_artifacts(report: &Self::Report, dir: &Path) -> Result<()>;
-    /// The answer's claims, measured.
-    fn claims(report: &Self::Report) -> Vec<Claim>;
+    /// The answer's claims, measured, decided with the thresholds of `scale`.
+    fn claims(report: &Self::Report, scale: Scale) -> Vec<Claim>;
 }
 
 /// Where a chapter's artifacts live in the book: `book/src/generated/<name>`.
@@ -242,12 +192,20 @@ fn run_cli<C: Chapter>(args: &Args) -> Result<()> {
     let report = C::run(&cfg, &Progress::stderr())?;
     let run_seconds = start.elapsed().as_secs_f64();
     write_all::<C>(&report, &cfg, &out, args.quick, run_seconds)?;
-    let claims = C::claims(&report);
-    println!("\n{}", verdict_markdown(&claims));
-    let held = claims.iter().filter(|c| c.holds).count();
+    let scale = scale_of(args.quick);
+    let claims = C::claims(&report, scale);
+    println!("\n{}", verdict_markdown(&claims, scale));
+    let decided: Vec<&Claim> = claims.iter().filter(|c| c.decided_at(scale)).collect();
+    let held = decided.iter().filter(|c| c.holds).count();
+    let undecided = claims.len() - decided.len();
     println!(
-        "{held}/{} claims hold. Artifacts in {} ({run_seconds:.1} s).",
-        claims.len(),
+        "{held}/{} claims hold{}. Artifacts in {} ({run_seconds:.1} s).",
+        decided.len(),
+        if undecided > 0 {
+            format!(" ({undecided} decided on the full run only)")
+        } else {
+            String::new()
+        },
         out.display()
     );
     Ok(())
@@ -262,10 +220,11 @@ pub fn write_all<C: Chapter>(
     run_seconds: f64,
 ) -> Result<()> {
     C::write_artifacts(report, out)?;
-    let claims = C::claims(report);
+    let scale = scale_of(quick);
+    let claims = C::claims(report, scale);
     write_atomic(
         &out.join("verdict.md"),
-        verdict_markdown(&claims).as_bytes(),
+        verdict_markdown(&claims, scale).as_bytes(),
     )?;
     let envelope = Envelope {
         chapter: C::NAME,
@@ -281,6 +240,10 @@ pub fn write_all<C: Chapter>(
         },
     };
     write_json(&out.join("report.json"), &envelope)
+}
+
+fn scale_of(quick: bool) -> Scale {
+    if quick { Scale::Smoke } else { Scale::Full }
 }
 
 /// Fail early, before a long run, if `dir` cannot be written; and remove the temporary files
@@ -368,18 +331,108 @@ pub fn assert_same_bits_across_threads<C: Chapter>(cfg: &C::Config) {
     }
 }
 
-/// Fails listing every claim that does not hold.
-pub fn assert_claims_hold(name: &str, claims: &[Claim]) {
-    let failed: Vec<String> = claims
+/// The base seeds under which the smoke claims are checked: the smoke configuration's own and
+/// two others, so that a claim that holds only for the seed it was written with fails a test.
+pub const SMOKE_SEEDS: [u64; 3] = [1, 2, 3];
+
+/// Whether each claim holds in the committed full run (`None` if there is none to read).
+fn book_verdict<C: Chapter>() -> Option<Vec<bool>> {
+    let text = std::fs::read_to_string(generated_dir(C::NAME).join("report.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["claims"]
+        .as_array()?
         .iter()
-        .filter(|c| !c.holds)
-        .map(|c| format!("- {} (measured: {})", c.claim, c.measured))
-        .collect();
+        .map(|c| c["holds"].as_bool())
+        .collect()
+}
+
+/// Runs the smoke configuration under each of [`SMOKE_SEEDS`] (reusing `default_run` for the
+/// configuration's own seed) and fails listing, per seed, every claim the smoke run decides
+/// whose outcome differs from the book's: a claim the book shows holding must hold at smoke
+/// size, and one the book shows failing must fail there too (or be marked full-run only).
+pub fn assert_smoke_claims_agree_with_the_book<C: Chapter>(default_run: &C::Report) {
+    let smoke = C::smoke();
+    let book = book_verdict::<C>();
+    let mut problems = Vec::new();
+    for seed in SMOKE_SEEDS {
+        let fresh;
+        let report = if seed == C::seed(&smoke) {
+            default_run
+        } else {
+            fresh = C::run(&C::with_seed(smoke.clone(), seed), &Progress::hidden())
+                .expect("smoke run");
+            &fresh
+        };
+        for (i, c) in C::claims(report, Scale::Smoke).iter().enumerate() {
+            let expected = book.as_ref().and_then(|b| b.get(i).copied()).unwrap_or(true);
+            if c.decided_at(Scale::Smoke) && c.holds != expected {
+                problems.push(format!(
+                    "base seed {seed}: claim {} {} at smoke size but {} in the book: {} (rule: {}; measured: {})",
+                    i + 1,
+                    if c.holds { "holds" } else { "fails" },
+                    if expected { "holds" } else { "fails" },
+                    c.claim,
+                    c.rule,
+                    c.measured
+                ));
+            }
+        }
+    }
     assert!(
-        failed.is_empty(),
-        "{name}: claims that do not hold on the smoke run:\n{}",
-        failed.join("\n")
+        problems.is_empty(),
+        "{}: smoke claims that disagree with the book:\n{}",
+        C::NAME,
+        problems.join("\n")
     );
+}
+
+/// Reads the committed full-run `report.json`, recomputes every claim from its data with the
+/// chapter's own claim code, and fails naming each row (claim, rule, measured, interval, seeds,
+/// holds) that differs from the committed Verdict: the book's Verdict is what the code says of
+/// the book's data.
+pub fn check_committed_verdict<C: Chapter>() -> Result<()> {
+    let path = generated_dir(C::NAME).join("report.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let report: C::Report = crate::json::from_value(&v["report"])
+        .with_context(|| format!("{}: its report does not read back", path.display()))?;
+    let recomputed = serde_json::to_value(C::claims(&report, Scale::Full))?;
+    let (Some(now), Some(committed)) = (recomputed.as_array(), v["claims"].as_array()) else {
+        bail!("{}: no claims array", path.display());
+    };
+    let mut problems = Vec::new();
+    if now.len() != committed.len() {
+        problems.push(format!(
+            "{} claims committed, {} recomputed",
+            committed.len(),
+            now.len()
+        ));
+    }
+    for (i, (a, b)) in now.iter().zip(committed).enumerate() {
+        for key in ["claim", "rule", "measured", "interval", "seeds", "holds"] {
+            if a[key] != b[key] {
+                problems.push(format!(
+                    "claim {} ({}): {key} is {} in the committed Verdict, {} from its data",
+                    i + 1,
+                    b["claim"],
+                    b[key],
+                    a[key]
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "{}'s committed Verdict is not what its claim code says of the committed data \
+             (run `cargo xtask run {}`):\n{}",
+            C::NAME,
+            C::NAME,
+            problems.join("\n")
+        );
+    }
+    Ok(())
 }
 
 /// The [`Chapter`] impl of a chapter crate, which every chapter writes the same way: its
@@ -405,6 +458,9 @@ macro_rules! impl_chapter {
             fn with_seed(cfg: Config, seed: u64) -> Config {
                 Config { seed, ..cfg }
             }
+            fn seed(cfg: &Config) -> u64 {
+                cfg.seed
+            }
             fn run(
                 cfg: &Config,
                 progress: &$crate::progress::Progress,
@@ -414,16 +470,18 @@ macro_rules! impl_chapter {
             fn write_artifacts(r: &Report, dir: &::std::path::Path) -> ::anyhow::Result<()> {
                 artifacts::write(r, dir)
             }
-            fn claims(r: &Report) -> Vec<$crate::chapter::Claim> {
-                claims(r)
+            fn claims(r: &Report, scale: $crate::claim::Scale) -> Vec<$crate::claim::Claim> {
+                claims(r, scale)
             }
         }
     };
 }
 
-/// The four tests every chapter has: claims hold on the smoke run, the smoke report matches
-/// its snapshot, the report is bit-identical with 1 and 2 threads, and the committed artifacts
-/// are fresh. Use in `tests/chapter.rs`: `lab::chapter_tests!(chapter_1::Chapter1);`.
+/// The tests every chapter has: the smoke claims agree with the book under three base seeds, the committed
+/// Verdict is what the claim code says of the committed data, the smoke report matches its
+/// snapshot, the report is bit-identical with 1 and 2 threads, the committed artifacts are
+/// fresh, and the artifacts are written. Use in `tests/chapter.rs`:
+/// `lab::chapter_tests!(chapter_1::Chapter1);`.
 #[macro_export]
 macro_rules! chapter_tests {
     ($chapter:ty) => {
@@ -439,11 +497,15 @@ macro_rules! chapter_tests {
         }
 
         #[test]
-        fn claims_hold_on_the_smoke_run() {
-            $crate::chapter::assert_claims_hold(
-                <$chapter>::NAME,
-                &<$chapter>::claims(smoke_report()),
-            );
+        fn smoke_claims_agree_with_the_book_under_three_base_seeds() {
+            $crate::chapter::assert_smoke_claims_agree_with_the_book::<$chapter>(smoke_report());
+        }
+
+        #[test]
+        fn committed_verdict_is_what_the_claims_say_of_its_data() {
+            if let Err(e) = $crate::chapter::check_committed_verdict::<$chapter>() {
+                panic!("{e:#}");
+            }
         }
 
         #[test]
@@ -518,6 +580,9 @@ mod tests {
         fn with_seed(cfg: ToyConfig, seed: u64) -> ToyConfig {
             ToyConfig { seed, ..cfg }
         }
+        fn seed(cfg: &ToyConfig) -> u64 {
+            cfg.seed
+        }
         fn run(cfg: &ToyConfig, _: &Progress) -> Result<Vec<f64>> {
             if cfg.fail {
                 // What a missing data file looks like to a chapter.
@@ -531,8 +596,13 @@ mod tests {
             }
             write_atomic(&dir.join("toy.md"), format!("{r:?}").as_bytes())
         }
-        fn claims(r: &Vec<f64>) -> Vec<Claim> {
-            vec![Claim::new("half is half", format!("{}", r[1]), r[1] == 0.5)]
+        fn claims(r: &Vec<f64>, _: Scale) -> Vec<Claim> {
+            vec![
+                Claim::new("half is half")
+                    .rule("= 0.5")
+                    .measured(format!("{}", r[1]))
+                    .holds(r[1] == 0.5),
+            ]
         }
     }
 
@@ -641,21 +711,6 @@ mod tests {
     fn run_chapter_with<C: Chapter>(cfg: C::Config, out: &Path) -> Result<()> {
         let report = C::run(&cfg, &Progress::hidden())?;
         write_all::<C>(&report, &cfg, out, false, 0.0)
-    }
-
-    #[test]
-    fn verdict_table() {
-        let claims = vec![
-            Claim::new("He keeps the std", "ratio 1.3", true)
-                .literature("within 2×", "He et al. 2015"),
-            Claim::new("x", "y", false),
-        ];
-        let md = verdict_markdown(&claims);
-        assert!(
-            md.contains("| He keeps the std | ratio 1.3 | within 2× (He et al. 2015) | ✓ yes |"),
-            "{md}"
-        );
-        assert!(md.contains("| x | y | — | ✗ **no** |"));
     }
 
     #[test]

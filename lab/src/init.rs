@@ -16,7 +16,7 @@ use ndarray::Array2;
 use ndarray_rand::RandomExt;
 use ndarray_rand::rand::Rng;
 use ndarray_rand::rand_distr::{Normal, Uniform};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The two fans of a `(fan_in, fan_out)` weight matrix, computed in one place.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,7 +39,7 @@ impl Fans {
 }
 
 /// How to draw a weight matrix (or, with `fan_in = n`, a bias vector).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Init {
     Zeros,
     Constant(f32),

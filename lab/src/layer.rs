@@ -4,7 +4,7 @@
 //! what its backward needs, and the two sit side by side.
 
 use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
 use crate::init::Init;
@@ -102,7 +102,7 @@ impl Dense {
 
 /// Inverted dropout: at training time each unit is kept with probability `1 − p` and scaled
 /// by `1/(1 − p)`, so its expected value is unchanged and evaluation needs no rescaling.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dropout {
     pub p: f32,
 }
@@ -158,7 +158,7 @@ impl Dropout {
 /// Alpha dropout for SELU nets (Klambauer et al. 2017): dropped units are set to SELU's
 /// saturation value α′ = −λα rather than 0, then an affine map `a·x + c` restores mean 0 and
 /// variance 1 for standardised inputs: `a = ((1−p)(1 + p·α′²))^(−½)`, `c = −a·α′·p`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlphaDropout {
     pub p: f32,
 }
@@ -267,7 +267,7 @@ impl Glu {
 // MLP
 
 /// What an MLP looks like: `sizes = [784, 128, 10]` is one hidden layer of 128 units.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MlpSpec {
     pub sizes: Vec<usize>,
     /// Activation of every hidden layer.

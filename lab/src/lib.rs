@@ -12,9 +12,11 @@
 
 pub mod activation;
 pub mod chapter;
+pub mod claim;
 pub mod data;
 pub mod gradcheck;
 pub mod init;
+pub mod json;
 pub mod layer;
 pub mod linalg;
 pub mod loss;
@@ -28,6 +30,7 @@ pub mod rng;
 pub mod robustness;
 pub mod snapshot;
 pub mod sparse;
+pub mod stats;
 pub mod train;
 pub mod vmath;
 

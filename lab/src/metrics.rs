@@ -25,7 +25,7 @@ pub fn nll(probs: ArrayView2<f32>, labels: &[usize]) -> f64 {
 }
 
 /// One bin of a reliability diagram.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CalibrationBin {
     /// Bin bounds on the confidence axis.
     pub lo: f64,

@@ -11,13 +11,13 @@
 //! then the penalty's proximal step, if any. With β = 0 this is plain SGD. The effective step
 //! along a constant gradient is α/(1 − β): 10α at β = 0.9.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::layer::{DenseGrads, Mlp};
 use crate::regularize::Penalty;
 
 /// The optimiser's settings.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SgdConfig {
     /// Learning rate α.
     pub lr: f32,

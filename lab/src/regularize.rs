@@ -6,10 +6,10 @@
 //! `S_τ(w) = sign(w)·max(|w| − τ, 0)` with `τ = lr·λ`: every weight within τ of zero becomes
 //! exactly zero. Penalties apply to weights, not biases.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A penalty on the weights (biases are never penalised).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum Penalty {
     #[default]
     None,

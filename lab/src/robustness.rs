@@ -263,7 +263,7 @@ pub fn assert_divergence_is_recorded<C: Chapter>(
     assert!(diverged(&report), "the divergence is not in the report");
     let dir = temp_dir(&format!("{}-diverged", C::NAME));
     write_all::<C>(&report, cfg, &dir, true, 0.0).expect("artifacts of a diverged run");
-    let claims = C::claims(&report);
+    let claims = C::claims(&report, crate::claim::Scale::Smoke);
     assert!(!claims.is_empty());
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
 use crate::layer::{DenseGrads, Mlp};
@@ -17,7 +17,7 @@ use crate::optim::Sgd;
 use crate::rng::{derive_seed, rng, rng_stream};
 
 /// The loss a classifier is trained on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub enum Objective {
     /// Softmax cross-entropy over `classes` logits (the default).
     #[default]
@@ -51,7 +51,7 @@ impl Objective {
 }
 
 /// How to train.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub epochs: usize,
     pub batch_size: usize,
@@ -76,7 +76,7 @@ impl TrainConfig {
 }
 
 /// One epoch's numbers. Losses are mean cross-entropy; `val_*` are NaN without validation data.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
     pub epoch: usize,
     /// Mean of the mini-batch losses over the epoch (as Keras reports it).
@@ -87,7 +87,7 @@ pub struct EpochRecord {
 }
 
 /// Where a run diverged.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Diverged {
     pub epoch: usize,
     /// Global step (mini-batch count from the start).
@@ -96,7 +96,7 @@ pub struct Diverged {
 
 /// What a run produced. Wall times are kept apart (`epoch_seconds`, not serialised): they vary
 /// between runs and must never be compared for equality or snapshotted.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct History {
     /// The state before training (epoch 0), then one record per epoch.
     pub epochs: Vec<EpochRecord>,

@@ -407,10 +407,10 @@ fn finite_width_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         t.row([
             w.width.to_string(),
             w.relative_std.len().to_string(),
-            format!("{:+.3}", w.log10_last_mean),
-            format!("{:.3}", w.log10_last_std),
-            format!("{:.2}×", w.median_max_drift),
-            format!("{} / {}", w.seeds_within_2x, w.relative_std.len()),
+            format!("{:+.3}", w.log10_last_mean()),
+            format!("{:.3}", w.log10_last_std()),
+            format!("{:.2}×", w.median_max_drift()),
+            format!("{} / {}", w.seeds_within(2.0), w.relative_std.len()),
         ]);
     }
     write_atomic(&dir.join("finite_width.md"), t.to_markdown().as_bytes())

@@ -4,7 +4,7 @@
 //! is exact: Var(W) = 1/fan_in keeps the forward variance, 1/fan_out keeps the backward
 //! variance, and Glorot's 2/(fan_in + fan_out) splits the difference.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::rng::{derive_seed, rng_stream};
 use lab::{Activation, Dense, Init};
@@ -12,7 +12,7 @@ use lab::{Activation, Dense, Init};
 use crate::sweep::{propagate, std_dev};
 
 /// Which fan a scheme divides by.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FanMode {
     FanIn,
     FanOut,
@@ -42,7 +42,7 @@ impl FanMode {
 
 /// One scheme through the net: std of the signal at each layer's output, forward and backward,
 /// measured and predicted.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FanRun {
     pub mode: String,
     /// Std of `z` after each layer (inputs have std 1).

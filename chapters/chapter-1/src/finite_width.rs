@@ -2,26 +2,52 @@
 //! average*, but a single finite-width network fluctuates around it, more so when it is narrow
 //! (Hanin & Rolnick 2018: the variance of the squared activation length grows like Σ 1/width).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::rng::{derive_seed, rng_stream};
+use lab::stats::{mean, median, std};
 use lab::{Activation, Dense, Init};
 
 use crate::sweep::{propagate, std_dev};
 
 /// Many seeds of one width.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WidthRun {
     pub width: usize,
     /// Per seed, the std of each layer's activations divided by layer 1's.
     pub relative_std: Vec<Vec<f64>>,
-    /// Over seeds, of log10(std at the last layer / std at layer 1): mean and std.
-    pub log10_last_mean: f64,
-    pub log10_last_std: f64,
-    /// Over seeds, the median of the largest drift from layer 1's std (`max_l max(r_l, 1/r_l)`).
-    pub median_max_drift: f64,
-    /// How many seeds stay within 2× of layer 1's std at every layer.
-    pub seeds_within_2x: usize,
+}
+
+impl WidthRun {
+    /// Per seed, log10(std at the last layer / std at layer 1).
+    pub fn log10_last(&self) -> Vec<f64> {
+        self.relative_std
+            .iter()
+            .map(|r| r.last().expect("depth ≥ 1").log10())
+            .collect()
+    }
+    /// Over seeds, the mean and the std of [`log10_last`](Self::log10_last).
+    pub fn log10_last_mean(&self) -> f64 {
+        mean(&self.log10_last())
+    }
+    pub fn log10_last_std(&self) -> f64 {
+        std(&self.log10_last())
+    }
+    /// Per seed, the largest drift from layer 1's std: `max_l max(r_l, 1/r_l)`.
+    pub fn max_drift(&self) -> Vec<f64> {
+        self.relative_std
+            .iter()
+            .map(|r| r.iter().map(|&x| x.max(1.0 / x)).fold(1.0, f64::max))
+            .collect()
+    }
+    /// The median over seeds of [`max_drift`](Self::max_drift).
+    pub fn median_max_drift(&self) -> f64 {
+        median(&self.max_drift())
+    }
+    /// How many seeds stay within `factor` of layer 1's std at every layer.
+    pub fn seeds_within(&self, factor: f64) -> usize {
+        self.max_drift().iter().filter(|&&d| d <= factor).count()
+    }
 }
 
 /// `seeds` He-initialised ReLU nets of `depth` layers of `width` units.
@@ -42,26 +68,8 @@ pub fn width_run(width: usize, depth: usize, batch: usize, seeds: usize, seed: u
             std.iter().map(|s| s / std[0]).collect()
         })
         .collect();
-    let logs: Vec<f64> = relative_std
-        .iter()
-        .map(|r| r.last().expect("depth ≥ 1").log10())
-        .collect();
-    let n = logs.len() as f64;
-    let mean = logs.iter().sum::<f64>() / n;
-    let std = (logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    let mut drifts: Vec<f64> = relative_std
-        .iter()
-        .map(|r| r.iter().map(|&x| x.max(1.0 / x)).fold(1.0, f64::max))
-        .collect();
-    drifts.sort_by(f64::total_cmp);
-    let seeds_within_2x = drifts.iter().filter(|&&d| d <= 2.0).count();
-    let median_max_drift = drifts[drifts.len() / 2];
     WidthRun {
         width,
         relative_std,
-        log10_last_mean: mean,
-        log10_last_std: std,
-        median_max_drift,
-        seeds_within_2x,
     }
 }

@@ -2,7 +2,7 @@
 //! back-propagated gradients at each layer of a 5-layer tanh net, with the old heuristic
 //! U(±1/√n_in) and with Glorot's normalised initialisation U(±√(6/(n_in+n_out))).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::rng::{derive_seed, rng_stream};
 use lab::{Activation, Dense, Init};
@@ -10,7 +10,7 @@ use lab::{Activation, Dense, Init};
 use crate::sweep::{propagate, std_dev};
 
 /// Counts over fixed, equal-width bins.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Binned {
     pub lo: f64,
     pub hi: f64,
@@ -32,7 +32,7 @@ impl Binned {
 }
 
 /// One initialisation's histograms, one per layer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LayerHistograms {
     pub init: String,
     pub activations: Vec<Binned>,
@@ -41,7 +41,7 @@ pub struct LayerHistograms {
     pub gradient_std: Vec<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Histograms {
     pub runs: Vec<LayerHistograms>,
     /// The gradient histograms' range, shared by both inits: ± this.

@@ -2,7 +2,7 @@
 //! through a deep MLP at initialisation, for every (initialisation, activation) pair.
 
 use ndarray::Array2;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::linalg::matmul;
 use lab::rng::{derive_seed, rng_stream};
@@ -33,7 +33,7 @@ pub fn activations() -> Vec<Activation> {
 }
 
 /// One (initialisation, activation) pair through the deep net.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Sweep {
     pub init: String,
     pub activation: String,

@@ -1,7 +1,7 @@
 //! Experiment 4: does the initialisation matter for training? (He et al. 2015, Fig. 3, on
 //! Fashion-MNIST), and HOML's 100-layer test, ReLU + He against SELU + LeCun.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng};
@@ -9,7 +9,7 @@ use lab::train::{History, TrainConfig, evaluate, fit};
 use lab::{Activation, Init, Mlp, MlpSpec, Sgd, SgdConfig};
 
 /// A deep MLP's training settings.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DeepNet {
     pub depth: usize,
     pub width: usize,
@@ -20,7 +20,7 @@ pub struct DeepNet {
 }
 
 /// One training run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TrainRun {
     pub label: String,
     pub history: History,

@@ -8,7 +8,8 @@ use lab::plot::{Colormap, Figure, HeatmapGrid, LineChart, LineGrid, RGBColor, Se
 use lab::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 
 use crate::training::{Constant, Run, SMOOTHING, Start};
-use crate::{Report, accuracies, decorrelation_step, mean_std};
+use crate::{Report, accuracies, decorrelation_step};
+use lab::stats::{mean, std};
 
 const GREY: RGBColor = RGBColor(150, 150, 150);
 
@@ -49,7 +50,7 @@ fn pct(x: f64) -> String {
 }
 
 fn acc_cell(runs: &[Run]) -> String {
-    let (m, s) = mean_std(&accuracies(runs));
+    let (m, s) = (mean(&accuracies(runs)), std(&accuracies(runs)));
     if runs.len() > 1 {
         format!(
             "{}% ({} seeds)",
@@ -157,13 +158,13 @@ fn breaking_table(r: &Report, dir: &Path) -> Result<()> {
     // Each row: the runs of one start (several seeds for the ε sweep); the first seed's run
     // gives the symmetry measures.
     let groups: Vec<&[Run]> = [
-        std::slice::from_ref(&r.constant_runs[0]),
-        std::slice::from_ref(&r.dropout),
+        &r.constant_runs[..],
+        &r.dropout[..],
     ]
     .into_iter()
     .chain(r.random_bias.chunks(1))
     .chain(r.perturbed.chunks(r.eps_seeds))
-    .chain(std::iter::once(std::slice::from_ref(&r.random[0])))
+    .chain(std::iter::once(&r.random[..]))
     .collect();
     for runs in groups {
         let run = &runs[0];
@@ -220,7 +221,7 @@ fn zeros_table(r: &Report, dir: &Path) -> Result<()> {
 fn heatmaps(r: &Report, dir: &Path) -> Result<()> {
     let runs = std::iter::once(&r.random[0])
         .chain(std::iter::once(&r.constant_runs[0]))
-        .chain(std::iter::once(&r.dropout))
+        .chain(std::iter::once(&r.dropout[0]))
         .chain(&r.random_bias);
     let panels: Vec<(String, Vec<Vec<f64>>)> = runs
         .filter(|run| !run.final_cosine.is_empty())
@@ -263,7 +264,7 @@ fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
         ("constant", &r.constant_runs[0]),
         ("one unit per layer", &r.one_unit[0]),
         ("constant 0.05", &r.issue_constant),
-        ("constant + dropout", &r.dropout),
+        ("constant + dropout", &r.dropout[0]),
     ];
     let mut chart = LineChart::new(
         Figure::new(
@@ -302,7 +303,7 @@ fn probe_points(
 }
 
 fn symmetry_figure(r: &Report, dir: &Path) -> Result<()> {
-    let runs: Vec<&Run> = [&r.random[0], &r.constant_runs[0], &r.dropout]
+    let runs: Vec<&Run> = [&r.random[0], &r.constant_runs[0], &r.dropout[0]]
         .into_iter()
         .chain(&r.random_bias)
         .collect();
@@ -341,8 +342,8 @@ fn eps_figure(r: &Report, dir: &Path) -> Result<()> {
         .collect();
     let eps: Vec<f64> = eps32.iter().map(|&e| f64::from(e)).collect();
     let (lo, hi) = (eps[0], eps[eps.len() - 1]);
-    let (rand_acc, _) = mean_std(&accuracies(&r.random));
-    let (const_acc, _) = mean_std(&accuracies(&r.constant_runs));
+    let rand_acc = mean(&accuracies(&r.random));
+    let const_acc = mean(&accuracies(&r.constant_runs));
     let seeds: Vec<(f64, f64)> = eps
         .iter()
         .zip(&groups)
@@ -351,7 +352,7 @@ fn eps_figure(r: &Report, dir: &Path) -> Result<()> {
     let means = eps
         .iter()
         .zip(&groups)
-        .map(|(&e, runs)| (e, mean_std(&accuracies(runs)).0));
+        .map(|(&e, runs)| (e, mean(&accuracies(runs))));
     let acc = LineChart::new(
         Figure::new(format!("test accuracy ({} seeds each)", r.eps_seeds), ""),
         "ε (log scale)",

@@ -14,14 +14,15 @@ pub mod zero;
 
 use anyhow::Result;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use lab::chapter::Claim;
+use lab::claim::{Claim, Scale, Threshold};
 use lab::data::{Standardizer, fashion_mnist};
 use lab::progress::Progress;
 use lab::report::fmt_sig;
 use lab::rng::derive_seed;
-use lab::{Activation, Init};
+use lab::stats::{Paired, mean, std};
+use lab::Init;
 
 use training::{Constant, Job, Run, Start, Training, train};
 use zero::{ZeroRun, zero_run};
@@ -30,7 +31,7 @@ use zero::{ZeroRun, zero_run};
 pub struct Chapter2;
 
 // ANCHOR: config
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
     /// Training-set size (a stratified subset of Fashion-MNIST's 60,000) and test-set size
@@ -45,8 +46,8 @@ pub struct Config {
     pub issue_constant: Constant,
     /// Plain SGD (HOML's Fashion-MNIST settings: learning rate 0.01, batch 32).
     pub training: Training,
-    /// Seeds (batch order; weights too for random starts) of the three nets compared in
-    /// experiment 1.
+    /// Seeds (batch order; weights too for random starts) of the nets compared in experiments
+    /// 1 and 3 (random, constant, one unit per layer, constant + dropout).
     pub seeds: usize,
     /// Experiment 3: dropout rate, perturbation sizes, bias initialisers.
     pub dropout: f32,
@@ -56,11 +57,6 @@ pub struct Config {
     pub bias_inits: Vec<Init>,
     /// Units of hidden layer 1 shown in the cosine-similarity heatmaps.
     pub heatmap_units: usize,
-    /// "Within a few points": the largest gap in test accuracy between the constant net and
-    /// the one-unit net that still counts as "about as well" (5 percentage points).
-    pub few_points: f64,
-    /// "Far below": how far (at least) the constant net must trail the random one (10 points).
-    pub far_below: f64,
     /// The mean pairwise cosine similarity above which we call a layer's units "correlated".
     pub correlated: f64,
 }
@@ -81,14 +77,12 @@ impl Config {
                 batch: 32,
                 lr: 0.01,
             },
-            seeds: 3,
+            seeds: 5,
             dropout: 0.2,
             eps: vec![1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
             eps_seeds: 3,
             bias_inits: vec![Init::OldUniform, Init::Normal { std: 1.0 }],
             heatmap_units: 128,
-            few_points: 0.05,
-            far_below: 0.10,
             correlated: 0.9,
         }
     }
@@ -101,7 +95,7 @@ impl Config {
                 epochs: 1,
                 ..Self::full().training
             },
-            seeds: 2,
+            seeds: 5,
             eps: vec![1e-8, 1e-1],
             eps_seeds: 1,
             bias_inits: vec![Init::Normal { std: 1.0 }],
@@ -111,25 +105,23 @@ impl Config {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Report {
     /// Copied from the Config for the tables and claims.
     pub hidden: Vec<usize>,
     pub constant: Constant,
-    pub few_points: f64,
-    pub far_below: f64,
     pub correlated: f64,
     pub steps_per_epoch: usize,
-    /// Experiment 1, one entry per seed each.
+    /// Experiments 1 and 3, one entry per seed each, paired: seed `k` of every group shares its
+    /// batch order (and, for the random net, draws its weights from it).
     pub random: Vec<Run>,
     pub constant_runs: Vec<Run>,
     pub one_unit: Vec<Run>,
+    pub dropout: Vec<Run>,
     /// The issue's constant (0.05 in every layer), one seed.
     pub issue_constant: Run,
     /// Experiment 2.
     pub zeros: ZeroRun,
-    /// Experiment 3.
-    pub dropout: Run,
     /// `eps_seeds` runs per perturbation size, in the Config's order.
     pub perturbed: Vec<Run>,
     pub eps_seeds: usize,
@@ -158,17 +150,17 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         heatmap_units,
         track_rank: heatmap_units > 0,
     };
+    let c = cfg.constant;
+    let dropout = Start::ConstantDropout { c, p: cfg.dropout };
     let mut jobs = Vec::new();
     for k in 0..cfg.seeds {
         let hm = if k == 0 { cfg.heatmap_units } else { 0 };
         jobs.push(job(hidden, Start::Random, seed(k), hm));
         jobs.push(job(hidden, Start::Constant(cfg.constant), seed(k), hm));
         jobs.push(job(one, Start::Constant(cfg.constant), seed(k), 0));
+        jobs.push(job(hidden, dropout, seed(k), hm));
     }
-    let c = cfg.constant;
     jobs.push(job(hidden, Start::Constant(cfg.issue_constant), seed(0), 0));
-    let dropout = Start::ConstantDropout { c, p: cfg.dropout };
-    jobs.push(job(hidden, dropout, seed(0), cfg.heatmap_units));
     for &eps in &cfg.eps {
         for k in 0..cfg.eps_seeds {
             jobs.push(job(hidden, Start::Perturbed { c, eps }, seed(k), 0));
@@ -193,47 +185,40 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
 
     let random_bias = runs.split_off(runs.len() - cfg.bias_inits.len());
     let perturbed = runs.split_off(runs.len() - cfg.eps.len() * cfg.eps_seeds);
-    let dropout = runs.pop().expect("the dropout run");
     let issue_constant = runs.pop().expect("the issue's constant run");
-    let (mut random, mut constant_runs, mut one_unit) = (Vec::new(), Vec::new(), Vec::new());
-    for chunk in runs.chunks(3) {
+    let (mut random, mut constant_runs, mut one_unit, mut dropout) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for chunk in runs.chunks(4) {
         random.push(chunk[0].clone());
         constant_runs.push(chunk[1].clone());
         one_unit.push(chunk[2].clone());
+        dropout.push(chunk[3].clone());
     }
     Ok(Report {
         hidden: cfg.hidden.clone(),
         constant: cfg.constant,
-        few_points: cfg.few_points,
-        far_below: cfg.far_below,
         correlated: cfg.correlated,
         steps_per_epoch: train_set.len().div_ceil(cfg.training.batch),
         random,
         constant_runs,
         one_unit,
+        dropout,
         issue_constant,
         zeros,
-        dropout,
         perturbed,
         eps_seeds: cfg.eps_seeds,
         random_bias,
     })
 }
 
-/// Mean and (sample) standard deviation; std is 0 for fewer than two values.
-pub fn mean_std(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    if xs.len() < 2 {
-        return (mean, 0.0);
-    }
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, var.sqrt())
-}
-
-/// Test accuracies of a group of runs.
+/// Test accuracies of a group of runs (fractions).
 pub fn accuracies(runs: &[Run]) -> Vec<f64> {
     runs.iter().map(|r| r.test_accuracy).collect()
+}
+
+/// Test accuracies of a group of runs, in points (%).
+fn points(runs: &[Run]) -> Vec<f64> {
+    runs.iter().map(|r| 100.0 * r.test_accuracy).collect()
 }
 
 /// The first probed step at which hidden layer 1's units are no longer correlated (mean
@@ -245,104 +230,140 @@ pub fn decorrelation_step(run: &Run, threshold: f64) -> Option<usize> {
         .map(|p| p.step)
 }
 
-pub fn claims(r: &Report) -> Vec<Claim> {
+// ANCHOR: thresholds
+/// "Far below": how far (at least) the constant net trails random init, in accuracy points:
+/// the lower end of the 95% interval of the paired difference must clear it.
+pub const FAR_BELOW: Threshold = Threshold::same(10.0);
+/// "As well as one unit per layer": the equivalence margin, in accuracy points (two one-sided
+/// tests at α = 0.05, i.e. the 90% interval of the paired difference inside ±margin).
+pub const SAME_AS_ONE_UNIT: Threshold = Threshold::same(5.0);
+// ANCHOR_END: thresholds
+
+/// The smoke run trains 32 steps: the constant net and the one-unit net are then still near
+/// their start, where the two differ by their effective learning rates, not by what they can
+/// learn.
+const ONE_UNIT_NEEDS_TRAINING: &str =
+    "32 smoke steps leave both nets near their start, where their step sizes differ";
+
+pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     let hidden_layers = r.hidden.len();
-    // 1. Exact symmetry after training, every seed.
+    let seeds = r.constant_runs.len();
+    // 1. Exact symmetry after training, seed by seed.
+    let symmetric = |run: &Run| {
+        let p = run.last_probe();
+        p.layers[..hidden_layers]
+            .iter()
+            .all(|l| l.max_unit_difference == 0.0)
+            && p.layers.iter().all(|l| l.rank == Some(1))
+    };
     let worst_diff = r
         .constant_runs
         .iter()
         .flat_map(|run| run.last_probe().layers[..hidden_layers].iter())
         .map(|l| l.max_unit_difference)
         .fold(0.0, f64::max);
-    let ranks: Vec<usize> = r.constant_runs[0]
-        .last_probe()
-        .layers
-        .iter()
-        .map(|l| l.rank.unwrap_or(0))
-        .collect();
-    let all_rank_one = r
-        .constant_runs
-        .iter()
-        .all(|run| run.last_probe().layers.iter().all(|l| l.rank == Some(1)));
+    let symmetric_seeds = r.constant_runs.iter().filter(|run| symmetric(run)).count();
     let distinct: Vec<usize> = r.constant_runs[0].last_probe().layers[..hidden_layers]
         .iter()
         .map(|l| l.distinct_units)
         .collect();
-    // 2. Accuracy: constant vs one unit per layer vs random.
-    let (c_mean, c_std) = mean_std(&accuracies(&r.constant_runs));
-    let (o_mean, o_std) = mean_std(&accuracies(&r.one_unit));
-    let (rand_mean, rand_std) = mean_std(&accuracies(&r.random));
-    let close = (c_mean - o_mean).abs() <= r.few_points;
-    let far = rand_mean - c_mean >= r.far_below;
-    // 3. Dropout.
-    let drop_diff = r.dropout.last_probe().layers[0].max_unit_difference;
-    let drop_distinct = r.dropout.last_probe().layers[0].distinct_units;
-    // 4. Zeros.
-    let z = &r.zeros;
-    let ln10 = 10f64.ln();
-    let worst_loss_gap = z
-        .epoch_loss
+
+    // 2. Accuracy, paired by seed: random vs constant, constant vs one unit per layer.
+    let (random, constant, one) = (
+        points(&r.random),
+        points(&r.constant_runs),
+        points(&r.one_unit),
+    );
+    let far = FAR_BELOW.at(scale);
+    let gap = Paired::new(&random, &constant);
+    let gap_ci = gap.ci95();
+    let margin = SAME_AS_ONE_UNIT.at(scale);
+    let same = Paired::new(&constant, &one);
+    let eq = same.equivalence(margin);
+    let same_seeds = same.diffs.iter().filter(|d| d.abs() < margin).count();
+
+    // 3. Dropout, paired with the constant net of the same seed.
+    let dropped = points(&r.dropout);
+    let gain = Paired::new(&dropped, &constant);
+    let gain_ci = gain.ci95();
+    let cosine: Vec<f64> = r
+        .dropout
         .iter()
-        .map(|l| (l - ln10).abs())
-        .fold(0.0, f64::max);
-    let pct = |x: f64| format!("{:.1}", 100.0 * x);
+        .map(|run| run.last_probe().layers[0].mean_cosine)
+        .collect();
+    let decorrelated = cosine.iter().filter(|&&c| c < r.correlated).count();
+    let below_random = Paired::new(&random, &dropped);
+    let pm = |xs: &[f64]| format!("{:.1} ± {:.1}%", mean(xs), std(xs));
+
     vec![
         Claim::new(
             "After training from a constant init, all hidden units of a layer have identical incoming weights, and every weight matrix has rank 1",
-            format!(
-                "largest difference between two units' weights: {worst_diff} ({} seeds); distinct units per hidden layer: {}; ranks {:?}",
-                r.constant_runs.len(),
-                distinct.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
-                ranks,
-            ),
-            worst_diff == 0.0 && all_rank_one,
         )
+        .rule("in every seed: largest difference between two units' weights = 0 and rank 1 in every layer")
+        .measured(format!(
+            "largest difference {worst_diff} over {seeds} seeds; distinct units per hidden layer: {}",
+            distinct.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "),
+        ))
+        .seeds(symmetric_seeds, seeds)
+        .holds(symmetric_seeds == seeds)
         .literature("units stay identical under SGD", "d2l §5.4.2 \"Breaking the Symmetry\""),
-        Claim::new(
-            format!(
-                "The constant-init net's test accuracy is within {} points of a one-unit-per-layer net and at least {} points below random init",
-                pct(r.few_points),
-                pct(r.far_below)
-            ),
-            format!(
-                "constant {} ± {}%, one unit {} ± {}%, random {} ± {}% (mean ± std over {} seeds)",
-                pct(c_mean),
-                pct(c_std),
-                pct(o_mean),
-                pct(o_std),
-                pct(rand_mean),
-                pct(rand_std),
-                r.random.len()
-            ),
-            close && far,
-        )
+        Claim::new(format!(
+            "The constant-init net's test accuracy is at least {far} points below random init's"
+        ))
+        .rule(format!(
+            "random − constant test accuracy, paired by seed: 95% CI above {far} points"
+        ))
+        .measured(format!(
+            "{:+.1} points, 95% CI {}; random {}, constant {}",
+            gap.mean(),
+            gap_ci.fmt_signed(1),
+            pm(&random),
+            pm(&constant),
+        ))
+        .interval(gap_ci)
+        .seeds(gap.count_above(far), seeds)
+        .holds(gap_ci.above(far))
         .literature(
             "good convergence \"virtually impossible\"; a random 3×100 MLP reaches 86–87%",
             "HOML ch. 11 answer 2; HOML ch. 10",
         ),
-        Claim::new(
-            format!("Dropout ({}) makes the units' weights differ", r.dropout.label),
-            format!(
-                "largest difference {} in hidden layer 1; {drop_distinct} distinct units",
-                fmt_sig(drop_diff, 3)
-            ),
-            drop_diff > 0.0,
-        )
+        Claim::new(format!(
+            "The constant-init net learns what a net with one unit per hidden layer learns: test accuracy equivalent within ±{margin} points"
+        ))
+        .rule(format!(
+            "constant − one unit, paired by seed: 90% CI inside ±{margin} points (two one-sided tests, α = 0.05)"
+        ))
+        .measured(format!(
+            "{:+.2} points, 90% CI {}; one unit {}",
+            eq.mean,
+            eq.ci90.fmt_signed(2),
+            pm(&one),
+        ))
+        .interval(eq.ci90)
+        .seeds(same_seeds, seeds)
+        .holds(eq.equivalent)
+        .full_run_only(ONE_UNIT_NEEDS_TRAINING)
+        .literature("the layer acts as one unit", "d2l §5.4.2"),
+        Claim::new(format!(
+            "Dropout ({}) breaks the symmetry: the units of hidden layer 1 decorrelate and the net learns more than without it",
+            r.dropout[0].label
+        ))
+        .rule(format!(
+            "mean pairwise cosine of hidden layer 1's units < {} in every seed, and dropout − constant test accuracy, paired: 95% CI above 0",
+            r.correlated
+        ))
+        .measured(format!(
+            "{:+.1} points, 95% CI {}; cosine {} (mean over seeds); still {:.1} points below random",
+            gain.mean(),
+            gain_ci.fmt_signed(1),
+            fmt_sig(mean(&cosine), 2),
+            below_random.mean(),
+        ))
+        .interval(gain_ci)
+        .seeds(decorrelated.min(gain.count_above(0.0)), seeds)
+        .holds(decorrelated == seeds && gain_ci.above(0.0))
+        .full_run_only("32 smoke steps are too few for dropout's noise to pull the units apart")
         .literature("dropout breaks the symmetry", "d2l §5.4.2"),
-        Claim::new(
-            format!(
-                "With all-zero weights and {}, the first layer's gradient is exactly zero and the loss stays at ln 10",
-                Activation::Relu.name()
-            ),
-            format!(
-                "largest |∂L/∂W| over {} steps, per layer: {:?}; epoch losses within {} of ln 10",
-                z.steps,
-                z.max_abs_weight_grad,
-                fmt_sig(worst_loss_gap, 2)
-            ),
-            z.max_abs_weight_grad[0] == 0.0 && worst_loss_gap < 0.01,
-        )
-        .literature("loss stays at ln 10 = 2.303", "a uniform softmax over 10 classes"),
     ]
 }
 
@@ -351,16 +372,3 @@ lab::impl_chapter!(
     "chapter-2",
     "Why must weights not all start equal?"
 );
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mean_and_sample_std() {
-        let (m, s) = mean_std(&[1.0, 2.0, 3.0]);
-        assert_eq!(m, 2.0);
-        assert!((s - 1.0).abs() < 1e-12);
-        assert_eq!(mean_std(&[0.5]), (0.5, 0.0));
-    }
-}

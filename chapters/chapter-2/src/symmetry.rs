@@ -8,7 +8,7 @@
 //! the same bits whatever the number of threads.
 
 use ndarray::{Array2, ArrayView1, ArrayView2};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 // ANCHOR: measures
 /// The largest difference between the incoming weights of any two units:
@@ -176,7 +176,7 @@ pub fn symmetric_eigenvalues(a: Array2<f64>) -> Vec<f64> {
 }
 
 /// Everything measured about one layer at one moment.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LayerProbe {
     pub max_unit_difference: f64,
     pub distinct_units: usize,

@@ -1,7 +1,7 @@
 //! Experiments 1 and 3: train the same MLP from different starting points and watch its units.
 
 use ndarray::Array2;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng};
@@ -11,7 +11,7 @@ use lab::{Init, Mlp, MlpSpec, Sgd, SgdConfig};
 use crate::symmetry::{LayerProbe, cosine_matrix, probe_layer};
 
 /// How to train (the same for every starting point).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Training {
     pub epochs: usize,
     pub batch: usize,
@@ -20,7 +20,7 @@ pub struct Training {
 
 // ANCHOR: start
 /// The value every weight of a layer starts at in the constant runs.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Constant {
     /// The same value in every layer (the 0.05).
     Fixed(f32),
@@ -46,7 +46,7 @@ impl Constant {
 
 /// Where the weights start. Every variant but `Random` and `Zeros` sets every weight of a
 /// layer to the same constant before its own twist.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Start {
     /// He normal weights, zero biases: the baseline.
     Random,
@@ -109,7 +109,7 @@ impl Start {
 }
 
 /// The state of every layer at one step.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Probe {
     /// SGD steps taken so far (0: at initialisation).
     pub step: usize,
@@ -169,7 +169,7 @@ pub fn log_schedule(last: usize, per_decade: usize) -> Vec<usize> {
 }
 
 /// One training run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Run {
     pub label: String,
     pub start: Start,
@@ -228,7 +228,7 @@ pub fn train(job: Job, t: &Training, train_set: &Dataset, test_set: &Dataset) ->
     let smoothed_steps = history
         .step_losses
         .chunks(SMOOTHING)
-        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .map(lab::stats::mean)
         .collect();
     let test_accuracy = if history.diverged.is_some() {
         f64::NAN

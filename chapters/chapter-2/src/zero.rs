@@ -2,7 +2,7 @@
 //! in plain sight.
 
 use ndarray::Axis;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::loss::softmax_cross_entropy;
@@ -12,7 +12,7 @@ use lab::{Sgd, SgdConfig};
 use crate::training::{Start, Training, build};
 
 /// What the all-zero net did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ZeroRun {
     /// The largest |gradient| of each weight matrix over every step of training (input side
     /// first), and the same for each bias vector.

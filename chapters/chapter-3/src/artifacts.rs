@@ -8,7 +8,7 @@ use lab::plot::{Bar, BarChart, Figure, LineChart, LineGrid, RGBColor, Series};
 use lab::report::{Table, fmt_mean_std, write_atomic};
 
 use crate::imbalance::{Head, SMOOTHING};
-use crate::sweep::{Summary, spread_between_and_within};
+use crate::sweep::against_zero;
 use crate::{Report, cell, dead_inits, summary, sweep_summaries};
 
 const GREY: RGBColor = RGBColor(150, 150, 150);
@@ -173,22 +173,26 @@ fn sweep_tables(r: &Report, dir: &Path) -> Result<()> {
     }
     write_atomic(&dir.join("sweep.md"), t.to_markdown().as_bytes())?;
 
-    let owned: Vec<Summary> = s.iter().map(|&x| x.clone()).collect();
-    let (between, within) = spread_between_and_within(&owned);
+    let margin = crate::SAME_AS_ZERO.full;
+    let tests = against_zero(s[0], &s[1..], margin);
     let mut t = Table::new([
-        "best − worst mean accuracy (pp)",
-        "largest seed std (pp)",
-        "ratio",
-        "bound",
+        "bias init",
+        "− (b = 0), mean over seeds (pp)",
+        "90% CI (pp)",
+        "margin (pp)",
+        "equivalent?",
     ])
-    .numeric_columns(&[0, 1, 2, 3]);
-    t.row([
-        pp(between),
-        pp(within),
-        format!("{:.2}", between / within),
-        format!("< {}", r.noise_factor),
-    ]);
-    write_atomic(&dir.join("spread.md"), t.to_markdown().as_bytes())
+    .numeric_columns(&[1, 2, 3]);
+    for (x, e) in s[1..].iter().zip(&tests) {
+        t.row([
+            x.bias.clone(),
+            format!("{:+.2}", e.mean).replace('-', "−"),
+            e.ci90.fmt_signed(2).replace('-', "−"),
+            format!("±{margin}"),
+            if e.equivalent { "yes" } else { "no" }.to_string(),
+        ]);
+    }
+    write_atomic(&dir.join("equivalence.md"), t.to_markdown().as_bytes())
 }
 
 fn dead_figure_and_table(r: &Report, dir: &Path) -> Result<()> {

@@ -2,7 +2,7 @@
 //! subsampled to 1 positive for every `ratio` negatives, trained with binary cross-entropy from
 //! an output bias of 0 or of the log prior odds.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::layer::Mlp;
@@ -10,7 +10,9 @@ use lab::rng::{derive_seed, permutation, rng};
 use lab::train::{Objective, TrainConfig, fit};
 use lab::{Init, MlpSpec, Sgd, SgdConfig};
 
-use crate::sweep::{Net, mean_std};
+use lab::stats::{mean, std};
+
+use crate::sweep::Net;
 
 /// Steps per point of the smoothed loss curves.
 pub const SMOOTHING: usize = 10;
@@ -44,7 +46,7 @@ pub fn prior(labels: &[usize]) -> (f64, f64, f64) {
 
 /// How the output layer starts: its bias (0 or the log prior odds) and its weights (zero, so that
 /// the untrained net predicts σ(b) everywhere, or the He-normal draw of the other layers).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Head {
     pub log_odds: bool,
     pub zero_weights: bool,
@@ -76,7 +78,7 @@ impl Head {
 }
 
 /// One run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Run {
     /// Loss of the untrained net on the whole training set.
     pub initial_loss: f64,
@@ -121,14 +123,14 @@ pub fn train_binary(net: &Net, head: Head, seed: u64, train: &Dataset, test: &Da
         smoothed: history
             .step_losses
             .chunks(SMOOTHING)
-            .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+            .map(mean)
             .collect(),
     }
 }
 // ANCHOR_END: train_binary
 
 /// One (ratio, output bias) cell, summarised over seeds.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Cell {
     pub ratio: usize,
     pub head: String,
@@ -140,6 +142,8 @@ pub struct Cell {
     /// Loss of the untrained net: mean over seeds and the largest deviation from it.
     pub initial_loss: f64,
     pub initial_loss_spread: f64,
+    /// Mean training loss of epoch 1, per seed (in seed order), then over seeds.
+    pub epoch1_loss: Vec<f64>,
     pub epoch1_loss_mean: f64,
     pub epoch1_loss_std: f64,
     pub final_test_loss_mean: f64,
@@ -152,7 +156,7 @@ pub struct Cell {
 pub fn summarise(ratio: usize, head: Head, train: &Dataset, batch: usize, runs: &[Run]) -> Cell {
     let (prior, _, prior_entropy) = prior(&train.y);
     let init: Vec<f64> = runs.iter().map(|r| r.initial_loss).collect();
-    let (initial_loss, _) = mean_std(&init);
+    let initial_loss = mean(&init);
     let initial_loss_spread = init
         .iter()
         .map(|x| (x - initial_loss).abs())
@@ -163,13 +167,16 @@ pub fn summarise(ratio: usize, head: Head, train: &Dataset, batch: usize, runs: 
         .map(|r| r.epoch_loss.first().copied().unwrap_or(f64::NAN))
         .collect();
     let fin: Vec<f64> = runs.iter().map(|r| r.final_test_loss).collect();
-    let (epoch1_loss_mean, epoch1_loss_std) = mean_std(&e1);
-    let (final_test_loss_mean, final_test_loss_std) = mean_std(&fin);
+    let (epoch1_loss_mean, epoch1_loss_std) = (mean(&e1), std(&e1));
+    let (final_test_loss_mean, final_test_loss_std) = (mean(&fin), std(&fin));
     let points = runs.iter().map(|r| r.smoothed.len()).max().unwrap_or(0);
     let curve = (0..points)
         .map(|i| {
-            let at = |r: &Run| r.smoothed.get(i).copied().unwrap_or(f64::NAN);
-            runs.iter().map(at).sum::<f64>() / runs.len() as f64
+            let at: Vec<f64> = runs
+                .iter()
+                .map(|r| r.smoothed.get(i).copied().unwrap_or(f64::NAN))
+                .collect();
+            mean(&at)
         })
         .collect();
     Cell {
@@ -181,6 +188,7 @@ pub fn summarise(ratio: usize, head: Head, train: &Dataset, batch: usize, runs: 
         steps_per_epoch: train.len().div_ceil(batch),
         initial_loss,
         initial_loss_spread,
+        epoch1_loss: e1,
         epoch1_loss_mean,
         epoch1_loss_std,
         final_test_loss_mean,

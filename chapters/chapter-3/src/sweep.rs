@@ -5,16 +5,17 @@
 //! The biases come from their own generator, so the inits are compared *paired*, seed by seed.
 
 use ndarray::{Array2, ArrayView2};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::layer::Mlp;
 use lab::rng::{derive_seed, rng};
+use lab::stats::{Equivalence, Paired, mean, std};
 use lab::train::{EpochRecord, Observer, TrainConfig, evaluate, fit};
 use lab::{Init, MlpSpec, Sgd, SgdConfig};
 
 /// The network and how it is trained.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Net {
     pub hidden: Vec<usize>,
     pub epochs: usize,
@@ -25,7 +26,7 @@ pub struct Net {
 
 // ANCHOR: bias_inits
 /// A bias initialisation, applied to every layer (hidden and output).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum BiasInit {
     /// Keras's default (and Glorot & Bengio's).
     Zero,
@@ -107,7 +108,7 @@ impl Observer for DeadCounter<'_> {
 }
 
 /// One training run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Run {
     pub bias: String,
     pub seed_index: usize,
@@ -165,21 +166,27 @@ pub fn train_one(
 }
 // ANCHOR_END: train_one
 
-/// Mean and sample standard deviation (n − 1); std is 0 for a single value.
-pub fn mean_std(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    if xs.len() < 2 {
-        return (mean, 0.0);
-    }
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, var.sqrt())
+// ANCHOR: equivalence
+/// Each init's final test accuracy against b = 0's, paired by seed (same weights, same batches),
+/// in points: the mean difference and the two one-sided tests of equivalence within ±`margin`.
+pub fn against_zero(zero: &Summary, others: &[&Summary], margin: f64) -> Vec<Equivalence> {
+    let points = |s: &Summary| s.accuracy.iter().map(|a| 100.0 * a).collect::<Vec<_>>();
+    others
+        .iter()
+        .map(|s| Paired::new(&points(s), &points(zero)).equivalence(margin))
+        .collect()
 }
+// ANCHOR_END: equivalence
 
 /// Across-seed summary of one bias init.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Summary {
     pub bias: String,
+    /// Per seed, in seed order: the final test accuracy, the mean training loss of epoch 1, and
+    /// the dead hidden units (all layers) after training (NaN for a run that diverged first).
+    pub accuracy: Vec<f64>,
+    pub epoch1_loss: Vec<f64>,
+    pub dead_trained: Vec<f64>,
     /// Final test accuracy over seeds.
     pub accuracy_mean: f64,
     pub accuracy_std: f64,
@@ -225,7 +232,8 @@ pub fn summarise(runs: &[Run], bias: BiasInit) -> Summary {
     let loss1_diffs = paired(&|r| r.train_loss[1]);
     let epochs = mine[0].test_accuracy.len();
     let per_epoch = |f: &dyn Fn(&Run, usize) -> f64, e: usize| {
-        mean_std(&mine.iter().map(|r| f(r, e)).collect::<Vec<_>>())
+        let xs: Vec<f64> = mine.iter().map(|r| f(r, e)).collect();
+        (mean(&xs), std(&xs))
     };
     let curve: Vec<(f64, f64)> = (0..epochs)
         .map(|e| per_epoch(&|r, e| r.test_accuracy[e], e))
@@ -242,25 +250,32 @@ pub fn summarise(runs: &[Run], bias: BiasInit) -> Summary {
                 .filter_map(|r| r.dead.get(e))
                 .map(|d| d.iter().sum::<usize>() as f64)
                 .collect();
-            mean_std(&counts).0
+            mean(&counts)
         })
         .collect();
-    let (accuracy_mean, accuracy_std) = mean_std(&acc);
-    let (epoch1_loss_mean, epoch1_loss_std) = mean_std(&loss1);
-    let (paired_gain_mean, paired_gain_std) = mean_std(&gains);
-    let (paired_loss1_mean, paired_loss1_std) = mean_std(&loss1_diffs);
+    let dead_trained = mine
+        .iter()
+        .map(|r| {
+            r.dead
+                .get(r.test_accuracy.len() - 1)
+                .map_or(f64::NAN, |d| d.iter().sum::<usize>() as f64)
+        })
+        .collect();
+    let final_test_loss: Vec<f64> = mine.iter().map(|r| r.final_test_loss).collect();
     Summary {
         bias: label,
-        accuracy_mean,
-        accuracy_std,
-        epoch1_loss_mean,
-        epoch1_loss_std,
-        final_test_loss_mean: mean_std(&mine.iter().map(|r| r.final_test_loss).collect::<Vec<_>>())
-            .0,
-        paired_gain_mean,
-        paired_gain_std,
-        paired_loss1_mean,
-        paired_loss1_std,
+        accuracy_mean: mean(&acc),
+        accuracy_std: std(&acc),
+        epoch1_loss_mean: mean(&loss1),
+        epoch1_loss_std: std(&loss1),
+        final_test_loss_mean: mean(&final_test_loss),
+        paired_gain_mean: mean(&gains),
+        paired_gain_std: std(&gains),
+        paired_loss1_mean: mean(&loss1_diffs),
+        paired_loss1_std: std(&loss1_diffs),
+        accuracy: acc,
+        epoch1_loss: loss1,
+        dead_trained,
         curve_mean: curve.iter().map(|c| c.0).collect(),
         curve_std: curve.iter().map(|c| c.1).collect(),
         loss_curve_mean,
@@ -268,32 +283,11 @@ pub fn summarise(runs: &[Run], bias: BiasInit) -> Summary {
     }
 }
 
-// ANCHOR: within_noise
-/// The spread *between* inits (best minus worst mean accuracy) and the spread
-/// *between seeds* (the largest per-init std): the inits are indistinguishable when
-/// the first is below `Config::noise_factor` times the second.
-pub fn spread_between_and_within(summaries: &[Summary]) -> (f64, f64) {
-    let means = summaries.iter().map(|s| s.accuracy_mean);
-    let best = means.clone().fold(f64::NEG_INFINITY, f64::max);
-    let worst = means.fold(f64::INFINITY, f64::min);
-    let seed_std = summaries.iter().map(|s| s.accuracy_std).fold(0.0, f64::max);
-    (best - worst, seed_std)
-}
-// ANCHOR_END: within_noise
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use ndarray::array;
-
-    #[test]
-    fn mean_std_matches_hand_values() {
-        let (m, s) = mean_std(&[1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(m, 2.5);
-        // Σ(x − 2.5)² = 5, / (n − 1) = 5/3.
-        assert!((s - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
-        assert_eq!(mean_std(&[7.0]), (7.0, 0.0));
-    }
 
     #[test]
     fn dead_units_are_counted_per_layer() {
@@ -336,28 +330,5 @@ mod tests {
                 _ => assert!(m.layers[0].b.iter().any(|&v| v != 0.0)),
             }
         }
-    }
-
-    #[test]
-    fn spread_statistic() {
-        let s = |acc: f64, std: f64| Summary {
-            bias: String::new(),
-            accuracy_mean: acc,
-            accuracy_std: std,
-            epoch1_loss_mean: 0.0,
-            epoch1_loss_std: 0.0,
-            final_test_loss_mean: 0.0,
-            paired_gain_mean: 0.0,
-            paired_gain_std: 0.0,
-            paired_loss1_mean: 0.0,
-            paired_loss1_std: 0.0,
-            curve_mean: vec![],
-            curve_std: vec![],
-            loss_curve_mean: vec![],
-            dead_mean: vec![],
-        };
-        let (between, within) = spread_between_and_within(&[s(0.85, 0.002), s(0.86, 0.004)]);
-        assert!((between - 0.01).abs() < 1e-12);
-        assert_eq!(within, 0.004);
     }
 }

@@ -7,6 +7,7 @@ use anyhow::Result;
 use lab::plot::palette::{BLACK, BLUE, GREY};
 use lab::plot::{Bar, BarChart, Figure, LineChart, LineGrid, Series};
 use lab::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
+use lab::stats::{mean, median, std};
 
 use crate::Report;
 use crate::cost::relative_cost;
@@ -19,13 +20,6 @@ pub fn write(r: &Report, dir: &Path) -> Result<()> {
     dying(r, dir)?;
     selu(r, dir)?;
     outputs(r, dir)
-}
-
-fn mean_std(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let m = xs.iter().sum::<f64>() / n;
-    let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    (m, v.sqrt())
 }
 
 fn gallery(r: &Report, dir: &Path) -> Result<()> {
@@ -63,7 +57,7 @@ fn cost(r: &Report, dir: &Path) -> Result<()> {
         "backward, ns/element",
         "throughput, 1 thread (M elements/s)",
         "2 threads",
-        "cost vs ReLU, 1 thread",
+        "cost vs ReLU, 1 thread [95% CI]",
         "2 threads ",
         "training epoch, s",
         "epoch vs ReLU",
@@ -84,15 +78,15 @@ fn cost(r: &Report, dir: &Path) -> Result<()> {
             .iter()
             .find(|q| q.name == c.activation)
             .map(|q| q.timings.epoch_seconds);
-        let rel1 = relative_cost(&r.costs, &c.activation, 1);
+        let (rel1, ci1) = relative_cost(&r.costs, &c.activation, 1);
         t.row([
             c.activation.clone(),
-            fmt_sig(per(one.forward), 3),
-            fmt_sig(per(one.backward), 3),
+            fmt_sig(per(one.forward_median()), 3),
+            fmt_sig(per(one.backward_median()), 3),
             fmt_sig(one.throughput(c.elements) / 1e6, 3),
             fmt_sig(two.throughput(c.elements) / 1e6, 3),
-            format!("{rel1:.2}×"),
-            format!("{:.2}×", relative_cost(&r.costs, &c.activation, 2)),
+            format!("{rel1:.2}× {}", ci1.fmt(2)),
+            format!("{:.2}×", relative_cost(&r.costs, &c.activation, 2).0),
             epoch.map_or("—".into(), |e| fmt_sig(e, 3)),
             match (epoch, relu_epoch) {
                 (Some(e), Some(b)) => format!("{:.2}×", e / b),
@@ -101,7 +95,7 @@ fn cost(r: &Report, dir: &Path) -> Result<()> {
         ]);
         bars.push(Bar::new(
             c.activation.clone(),
-            per(one.forward + one.backward),
+            per(median(&one.totals())),
         ));
     }
     if let Some(glu) = r.quality.iter().find(|q| q.name == "GLU") {
@@ -167,7 +161,7 @@ fn quality(r: &Report, dir: &Path) -> Result<()> {
                     .iter()
                     .map(|c| c.epochs.get(e).map_or(f64::NAN, |x| x.test_accuracy))
                     .collect();
-                (e as f64, mean_std(&accs).0)
+                (e as f64, mean(&accs))
             })
             .collect();
         chart = chart.with_series(Series::line(run.name.clone(), pts).with_markers());
@@ -214,7 +208,7 @@ fn dying(r: &Report, dir: &Path) -> Result<()> {
                     .iter()
                     .map(|c| c[l] as f64 / d.width as f64 * 100.0)
                     .collect();
-                ((l + 1) as f64, mean_std(&v).0)
+                ((l + 1) as f64, mean(&v))
             })
             .collect()
     };
@@ -370,7 +364,7 @@ fn selu(r: &Report, dir: &Path) -> Result<()> {
     for run in &r.selu {
         let f = |v: &[(f64, f64)], i: usize| {
             let xs: Vec<f64> = v.iter().map(|p| if i == 0 { p.0 } else { p.1 }).collect();
-            let (m, sd) = mean_std(&xs);
+            let (m, sd) = (mean(&xs), std(&xs));
             format!("{} ± {}", fmt_sig(m, 3), fmt_sig(sd, 2))
         };
         t.row([
@@ -443,9 +437,9 @@ fn outputs(r: &Report, dir: &Path) -> Result<()> {
                 let fits: Vec<&RegressionFit> = o.seeds.iter().map(|s| &pick(s)[i]).collect();
                 let col =
                     |f: fn(&RegressionFit) -> f64| fits.iter().map(|x| f(x)).collect::<Vec<_>>();
-                let (om, os) = mean_std(&col(|f| f.outside));
-                let (em, es) = mean_std(&col(|f| f.extreme));
-                let (rm, rs) = mean_std(&col(|f| f.rmse));
+                let (om, os) = (mean(&col(|f| f.outside)), std(&col(|f| f.outside)));
+                let (em, es) = (mean(&col(|f| f.extreme)), std(&col(|f| f.extreme)));
+                let (rm, rs) = (mean(&col(|f| f.rmse)), std(&col(|f| f.rmse)));
                 let name = if fits[0].output == "identity" {
                     "linear".to_string()
                 } else {
@@ -484,9 +478,9 @@ fn outputs(r: &Report, dir: &Path) -> Result<()> {
             for i in 0..pick(seed0).len() {
                 let fits: Vec<&ClassFit> = o.seeds.iter().map(|s| &pick(s)[i]).collect();
                 let col = |f: fn(&ClassFit) -> f64| fits.iter().map(|x| f(x)).collect::<Vec<_>>();
-                let (am, as_) = mean_std(&col(|f| f.accuracy));
-                let (em, es) = mean_std(&col(|f| f.ece));
-                let (om, os) = mean_std(&col(|f| f.off));
+                let (am, as_) = (mean(&col(|f| f.accuracy)), std(&col(|f| f.accuracy)));
+                let (em, es) = (mean(&col(|f| f.ece)), std(&col(|f| f.ece)));
+                let (om, os) = (mean(&col(|f| f.off)), std(&col(|f| f.off)));
                 t.row([
                     task.to_string(),
                     fits[0].output.clone(),

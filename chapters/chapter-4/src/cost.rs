@@ -1,41 +1,61 @@
 //! Experiment 2: what each activation costs per element, forward and backward.
 //!
 //! `n` f32 pre-activations are stored as fixed chunks of `CHUNK_ROWS × CHUNK_COLS`; rayon runs
-//! lab's kernels ([`Activation::forward_into`], [`Activation::backward`]) over the chunks, in a
-//! 1-thread and a 2-thread pool. Each pass is timed `repeats` times and the median kept. The
-//! values computed are not reported (only the times), so the Report stays thread-independent.
+//! lab's kernels ([`Activation::forward_into`], [`Activation::backward_into`]) over the chunks,
+//! in a 1-thread and a 2-thread pool. The activations take turns, one pass each per round, for
+//! `repeats` rounds: a slow spell of the machine then slows every activation of that round
+//! alike, and the ratio of two activations' times within a round cancels it. Every round's time
+//! is kept; a cost relative to ReLU is the median of the per-round ratios, with a bootstrap
+//! interval over the rounds. The values computed are not reported (only the times), so the
+//! Report stays thread-independent.
 
 use std::time::Instant;
 
 use ndarray::Array2;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::Activation;
 use lab::rng::{Rng, rng_stream};
+use lab::stats::{Bootstrap, Interval, bootstrap_ci, median, pick};
 
 /// Chunk shape: 64 Ki elements (256 KiB of f32), large enough to amortise a rayon task,
 /// small enough to stay in L2 while it runs.
 pub const CHUNK_ROWS: usize = 16;
 pub const CHUNK_COLS: usize = 4096;
 
-/// Median wall times, seconds, of one pass over all elements.
-#[derive(Clone, Debug, Serialize)]
+/// Wall times, seconds, of one pass over all elements, one per round.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct KernelTime {
     pub threads: usize,
-    pub forward: f64,
-    pub backward: f64,
+    pub forward: Vec<f64>,
+    pub backward: Vec<f64>,
 }
 
 impl KernelTime {
-    /// Forward + backward throughput, elements per second.
+    /// Median forward and backward times.
+    pub fn forward_median(&self) -> f64 {
+        median(&self.forward)
+    }
+    pub fn backward_median(&self) -> f64 {
+        median(&self.backward)
+    }
+    /// Forward + backward time of each round.
+    pub fn totals(&self) -> Vec<f64> {
+        self.forward
+            .iter()
+            .zip(&self.backward)
+            .map(|(f, b)| f + b)
+            .collect()
+    }
+    /// Forward + backward throughput (median round), elements per second.
     pub fn throughput(&self, elements: usize) -> f64 {
-        elements as f64 / (self.forward + self.backward)
+        elements as f64 / median(&self.totals())
     }
 }
 
 /// One activation's measurements.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct KernelCost {
     pub activation: String,
     /// Exactly how many elements were timed (whole chunks).
@@ -51,20 +71,16 @@ pub fn activations() -> Vec<Activation> {
         .collect()
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
-}
-
 // ANCHOR: kernel_timing
-/// Time forward and backward of `act` over `chunks` in a pool of `threads` threads.
+/// Time forward and backward of every activation over `z` in a pool of `threads` threads, the
+/// activations taking turns for `repeats` rounds.
 fn time_kernels(
-    act: Activation,
+    acts: &[Activation],
     z: &[Array2<f32>],
     grad: &[Array2<f32>],
     threads: usize,
     repeats: usize,
-) -> KernelTime {
+) -> Vec<KernelTime> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -72,28 +88,33 @@ fn time_kernels(
     // Outputs preallocated once, for both directions: the passes, not the allocator, are timed.
     let mut out: Vec<Array2<f32>> = z.iter().map(|c| Array2::zeros(c.raw_dim())).collect();
     let mut grad_z = out.clone();
-    let (mut fwd, mut bwd) = (Vec::new(), Vec::new());
+    let mut times: Vec<KernelTime> = acts
+        .iter()
+        .map(|_| KernelTime {
+            threads,
+            forward: Vec::new(),
+            backward: Vec::new(),
+        })
+        .collect();
     pool.install(|| {
         for _ in 0..repeats {
-            let t = Instant::now();
-            out.par_iter_mut()
-                .zip(z)
-                .for_each(|(a, z)| act.forward_into(z.view(), a));
-            fwd.push(t.elapsed().as_secs_f64());
-            let t = Instant::now();
-            grad_z
-                .par_iter_mut()
-                .zip(z.par_iter().zip(grad))
-                .for_each(|(g, (z, ga))| act.backward_into(z.view(), ga.view(), g));
-            bwd.push(t.elapsed().as_secs_f64());
-            std::hint::black_box((&out, &grad_z));
+            for (act, time) in acts.iter().zip(&mut times) {
+                let t = Instant::now();
+                out.par_iter_mut()
+                    .zip(z)
+                    .for_each(|(a, z)| act.forward_into(z.view(), a));
+                time.forward.push(t.elapsed().as_secs_f64());
+                let t = Instant::now();
+                grad_z
+                    .par_iter_mut()
+                    .zip(z.par_iter().zip(grad))
+                    .for_each(|(g, (z, ga))| act.backward_into(z.view(), ga.view(), g));
+                time.backward.push(t.elapsed().as_secs_f64());
+                std::hint::black_box((&out, &grad_z));
+            }
         }
     });
-    KernelTime {
-        threads,
-        forward: median(fwd),
-        backward: median(bwd),
-    }
+    times
 }
 // ANCHOR_END: kernel_timing
 
@@ -109,29 +130,46 @@ pub fn kernel_costs(elements: usize, repeats: usize, seed: u64) -> Vec<KernelCos
     let grad: Vec<Array2<f32>> = (0..n_chunks as u64)
         .map(|i| chunk(1 << 32 | i, -1.0, 1.0))
         .collect();
-    activations()
-        .into_iter()
-        .map(|act| KernelCost {
+    let acts = activations();
+    let per_threads: Vec<Vec<KernelTime>> = [1, 2]
+        .iter()
+        .map(|&t| time_kernels(&acts, &z, &grad, t, repeats))
+        .collect();
+    acts.iter()
+        .enumerate()
+        .map(|(i, act)| KernelCost {
             activation: act.name(),
             elements: n_chunks * CHUNK_ROWS * CHUNK_COLS,
-            timings: [1, 2]
-                .iter()
-                .map(|&t| time_kernels(act, &z, &grad, t, repeats))
-                .collect(),
+            timings: per_threads.iter().map(|ts| ts[i].clone()).collect(),
         })
         .collect()
 }
 
-/// The cost of `name` relative to ReLU (forward + backward time ratio) with `threads` threads.
-pub fn relative_cost(costs: &[KernelCost], name: &str, threads: usize) -> f64 {
-    let time = |n: &str| {
-        let c = costs.iter().find(|c| c.activation == n).expect("timed");
-        let t = c
-            .timings
-            .iter()
-            .find(|t| t.threads == threads)
-            .expect("thread count");
-        t.forward + t.backward
-    };
-    time(name) / time("ReLU")
+fn timing<'a>(costs: &'a [KernelCost], name: &str, threads: usize) -> &'a KernelTime {
+    costs
+        .iter()
+        .find(|c| c.activation == name)
+        .expect("timed")
+        .timings
+        .iter()
+        .find(|t| t.threads == threads)
+        .expect("thread count")
+}
+
+/// The cost of `name` relative to ReLU with `threads` threads: the median over rounds of the
+/// ratio of its forward + backward time to ReLU's in the same round, and the percentile-
+/// bootstrap 95% interval of that median over the rounds.
+pub fn relative_cost(costs: &[KernelCost], name: &str, threads: usize) -> (f64, Interval) {
+    let ratios: Vec<f64> = timing(costs, name, threads)
+        .totals()
+        .iter()
+        .zip(timing(costs, "ReLU", threads).totals())
+        .map(|(a, relu)| a / relu)
+        .collect();
+    let ci = bootstrap_ci(
+        &[ratios.len()],
+        |idx| median(&pick(&ratios, &idx[0])),
+        Bootstrap::default(),
+    );
+    (median(&ratios), ci)
 }

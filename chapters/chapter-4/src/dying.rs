@@ -6,7 +6,7 @@
 
 use ndarray::{ArrayView2, Axis};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng_stream};
@@ -14,7 +14,7 @@ use lab::{Activation, Init, Mlp, MlpSpec, Sgd, SgdConfig};
 
 use crate::nets::train_classifier;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DyingConfig {
     pub depth: usize,
     pub width: usize,
@@ -38,7 +38,7 @@ pub fn activations() -> Vec<Activation> {
 }
 
 /// Dead and inactive units of one network, per hidden layer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct UnitCount {
     pub dead: Vec<usize>,
     pub inactive: Vec<usize>,
@@ -74,7 +74,7 @@ pub fn count_units(mlp: &Mlp, x: ArrayView2<f32>) -> UnitCount {
 }
 // ANCHOR_END: dead_units
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DyingRun {
     pub activation: String,
     pub hidden_units: usize,

@@ -1,11 +1,11 @@
 //! Experiment 1: every activation and its derivative on a grid, for the small-multiples figure.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::Activation;
 
 /// f and f′ of one activation, sampled on `z`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Curve {
     pub name: String,
     pub z: Vec<f64>,

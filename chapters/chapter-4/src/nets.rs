@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use ndarray::{Array2, ArrayView2, Axis, s};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::activation::sigmoid;
 use lab::data::Dataset;
@@ -183,7 +183,7 @@ impl Net for GluNet {
 }
 
 /// One epoch of a classification run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Epoch {
     pub epoch: usize,
     /// Mean mini-batch loss over the epoch (NaN for epoch 0).
@@ -193,7 +193,7 @@ pub struct Epoch {
 }
 
 /// What [`train_classifier`] returns. `seconds_per_epoch` is wall time (not serialised).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Curve {
     pub epochs: Vec<Epoch>,
     /// Global step at which the loss became non-finite, if it did.

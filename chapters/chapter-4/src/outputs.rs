@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::activation::sigmoid;
 use lab::data::Dataset;
@@ -14,7 +14,7 @@ use lab::{Activation, Mlp, MlpSpec, Sgd, SgdConfig};
 
 use crate::nets::{fit_mlp, one_vs_rest_bce};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OutputConfig {
     pub seeds: usize,
     /// Regression tasks: training points, epochs, test-grid points.
@@ -44,7 +44,7 @@ pub fn bounded_target(x: f32) -> f32 {
 // ANCHOR_END: targets
 
 /// A regression fit evaluated on a grid of x over [−3, 3].
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RegressionFit {
     pub output: String,
     /// Fraction of grid predictions outside the target's range, and the extreme prediction
@@ -57,7 +57,7 @@ pub struct RegressionFit {
 }
 
 /// A binary or multi-class fit.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClassFit {
     pub output: String,
     pub accuracy: f64,
@@ -68,7 +68,7 @@ pub struct ClassFit {
     pub off: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OutputsSeed {
     pub positive: Vec<RegressionFit>,
     pub bounded: Vec<RegressionFit>,
@@ -76,7 +76,7 @@ pub struct OutputsSeed {
     pub exclusive: Vec<ClassFit>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Outputs {
     pub grid: Vec<f64>,
     /// Training points of seed 0 for the two regression figures: (x, y).

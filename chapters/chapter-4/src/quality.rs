@@ -1,17 +1,18 @@
 //! Experiment 3: the same deep MLP on Fashion-MNIST with every hidden activation, several seeds.
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::progress::Progress;
 use lab::rng::{derive_seed, rng_stream};
+use lab::stats::{mean, median, std};
 use lab::{Activation, Init, Mlp, MlpSpec, Sgd, SgdConfig};
 
 use crate::nets::{Curve, GluNet, Net, train_classifier};
 
 /// The deep net and how it is trained (the same for every activation).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QualityConfig {
     /// Hidden layers and units per hidden layer (the GELU paper's MNIST net is 8 × 128).
     pub depth: usize,
@@ -27,7 +28,7 @@ pub struct QualityConfig {
 
 // ANCHOR: candidates
 /// A hidden-layer choice: an activation with the initialisation made for it, or a GLU stack.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Hidden {
     Plain {
         activation: Activation,
@@ -83,7 +84,7 @@ pub fn candidates() -> Vec<Hidden> {
 // ANCHOR_END: candidates
 
 /// One hidden choice over all seeds.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QualityRun {
     pub name: String,
     pub init: String,
@@ -100,7 +101,7 @@ pub struct QualityRun {
     pub timings: QualityTimings,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QualityTimings {
     /// Median wall time of one training epoch over seeds and epochs (runs share 2 cores).
     pub epoch_seconds: f64,
@@ -134,11 +135,33 @@ fn build(
     }
 }
 
-fn mean_std(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let m = xs.iter().sum::<f64>() / n;
-    let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    (m, v.sqrt())
+/// The test accuracy after the last epoch; chance (0.1) for a run that diverged.
+pub fn final_accuracy(c: &Curve) -> f64 {
+    if c.diverged_at.is_some() {
+        0.1
+    } else {
+        c.epochs.last().expect("epoch 0").test_accuracy
+    }
+}
+
+/// Test accuracy averaged over epochs 1..=E: the area under the learning curve, a measure of how
+/// fast the net learns.
+pub fn area_under_curve(c: &Curve) -> f64 {
+    let accs: Vec<f64> = c.epochs[1..].iter().map(|e| e.test_accuracy).collect();
+    mean(&accs)
+}
+
+impl QualityRun {
+    /// Per seed, in points: the final test accuracy and the area under the learning curve.
+    pub fn final_points(&self) -> Vec<f64> {
+        self.curves.iter().map(|c| 100.0 * final_accuracy(c)).collect()
+    }
+    pub fn area_points(&self) -> Vec<f64> {
+        self.curves
+            .iter()
+            .map(|c| 100.0 * area_under_curve(c))
+            .collect()
+    }
 }
 
 /// Every candidate × seed, in parallel (each run on its own seeded stream).
@@ -180,34 +203,19 @@ pub fn quality(
         .map(|(c, h)| {
             let runs = &results[c * cfg.seeds..(c + 1) * cfg.seeds];
             let curves: Vec<Curve> = runs.iter().map(|r| r.0.clone()).collect();
-            let last = |c: &Curve| {
-                if c.diverged_at.is_some() {
-                    0.1
-                } else {
-                    c.epochs.last().expect("epoch 0").test_accuracy
-                }
-            };
-            let finals: Vec<f64> = curves.iter().map(last).collect();
-            let (final_mean, final_std) = mean_std(&finals);
-            let auc: Vec<f64> = curves
-                .iter()
-                .map(|c| {
-                    let e = &c.epochs[1..];
-                    e.iter().map(|e| e.test_accuracy).sum::<f64>() / e.len().max(1) as f64
-                })
-                .collect();
-            let mut secs: Vec<f64> = curves
+            let finals: Vec<f64> = curves.iter().map(final_accuracy).collect();
+            let auc: Vec<f64> = curves.iter().map(area_under_curve).collect();
+            let secs: Vec<f64> = curves
                 .iter()
                 .flat_map(|c| c.seconds_per_epoch.iter().copied())
                 .collect();
-            secs.sort_by(f64::total_cmp);
             QualityRun {
                 name: h.name(),
                 init: h.init_name(),
                 n_params: runs[0].1,
-                final_mean,
-                final_std,
-                mean_over_epochs: auc.iter().sum::<f64>() / auc.len() as f64,
+                final_mean: mean(&finals),
+                final_std: std(&finals),
+                mean_over_epochs: mean(&auc),
                 epochs_to_target: curves
                     .iter()
                     .map(|c| {
@@ -219,7 +227,7 @@ pub fn quality(
                     .collect(),
                 curves,
                 timings: QualityTimings {
-                    epoch_seconds: secs.get(secs.len() / 2).copied().unwrap_or(f64::NAN),
+                    epoch_seconds: median(&secs),
                 },
             }
         })

@@ -3,13 +3,14 @@
 
 use ndarray::Array2;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::linalg::matmul;
 use lab::rng::{derive_seed, rng_stream};
+use lab::stats::mean;
 use lab::{Activation, Init};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SeluConfig {
     pub depth: usize,
     pub width: usize,
@@ -27,9 +28,10 @@ pub fn pairs() -> Vec<(Activation, Init)> {
     ]
 }
 
-/// One (activation, init) pair: per-layer statistics averaged over seeds, and each seed's value
-/// at the check layer and the last layer.
-#[derive(Clone, Debug, Serialize)]
+/// One (activation, init) pair: per-layer statistics averaged over seeds, each seed's value at
+/// the check layer and the last layer, and each seed's average from the check layer to the last
+/// (where a self-normalising net has settled on its fixed point).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SeluRun {
     pub activation: String,
     pub init: String,
@@ -37,6 +39,7 @@ pub struct SeluRun {
     pub std: Vec<f64>,
     pub at_check: Vec<(f64, f64)>,
     pub at_last: Vec<(f64, f64)>,
+    pub settled: Vec<(f64, f64)>,
 }
 
 // ANCHOR: layer_stats
@@ -79,8 +82,14 @@ pub fn selu_sweep(cfg: &SeluConfig, seed: u64) -> Vec<SeluRun> {
             let runs = &stats[p * cfg.seeds..(p + 1) * cfg.seeds];
             let avg = |f: fn(&(f64, f64)) -> f64| -> Vec<f64> {
                 (0..cfg.depth)
-                    .map(|l| runs.iter().map(|r| f(&r[l])).sum::<f64>() / runs.len() as f64)
+                    .map(|l| mean(&runs.iter().map(|r| f(&r[l])).collect::<Vec<_>>()))
                     .collect()
+            };
+            let settled = |r: &Vec<(f64, f64)>| {
+                let tail = &r[cfg.check_layer - 1..];
+                let m: Vec<f64> = tail.iter().map(|s| s.0).collect();
+                let s: Vec<f64> = tail.iter().map(|s| s.1).collect();
+                (mean(&m), mean(&s))
             };
             SeluRun {
                 activation: act.name(),
@@ -89,6 +98,7 @@ pub fn selu_sweep(cfg: &SeluConfig, seed: u64) -> Vec<SeluRun> {
                 std: avg(|s| s.1),
                 at_check: runs.iter().map(|r| r[cfg.check_layer - 1]).collect(),
                 at_last: runs.iter().map(|r| r[cfg.depth - 1]).collect(),
+                settled: runs.iter().map(settled).collect(),
             }
         })
         .collect()

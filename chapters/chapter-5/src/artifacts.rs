@@ -6,10 +6,11 @@ use anyhow::Result;
 
 use lab::plot::{ContourPlot, Figure, LineChart, LineGrid, Series, palette};
 use lab::report::{Table, fmt_sig, write_atomic};
+use lab::stats::{mean, std};
 
 use crate::quadratic::{Momentum, RootKind, e_folding};
 use crate::{
-    FIXED, NESTEROV, OPTIMAL, RAMP, RAMPED, Report, SCALED, heavy_label, mean_std, mlp_runs,
+    FIXED, NESTEROV, OPTIMAL, RAMP, RAMPED, Report, SCALED, heavy_label, mlp_runs,
     quad_run,
 };
 
@@ -273,7 +274,7 @@ fn mlp_table(r: &Report, dir: &Path) -> Result<()> {
             if xs.is_empty() {
                 "—".to_string()
             } else {
-                let (m, s) = mean_std(xs);
+                let (m, s) = (mean(xs), std(xs));
                 let partial = if xs.len() < runs.len() {
                     format!(" ({} of {} seeds)", xs.len(), runs.len())
                 } else {

@@ -3,7 +3,7 @@
 //! Sutskever et al.'s momentum ramp.
 
 use ndarray::Axis;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::loss::softmax_cross_entropy;
@@ -14,7 +14,7 @@ use lab::{Mlp, MlpSpec, Sgd, SgdConfig};
 use crate::quadratic::sutskever_momentum;
 
 /// The network and how it is trained.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NetConfig {
     /// Layer sizes, input to output (ReLU, He initialisation).
     pub sizes: Vec<usize>,
@@ -25,7 +25,7 @@ pub struct NetConfig {
 }
 
 /// How β evolves during training.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum MomentumSchedule {
     Constant(f32),
     /// Sutskever's ramp capped at `mu_max`, then `final_mu` for the last `final_fraction` of
@@ -39,7 +39,7 @@ pub enum MomentumSchedule {
 }
 
 /// One variant of the optimiser.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Variant {
     /// "fixed α", "fixed α/(1 − β)", "Nesterov", "ramp".
     pub family: String,
@@ -51,7 +51,7 @@ pub struct Variant {
 }
 
 /// One training run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MlpRun {
     pub family: String,
     pub beta: f64,
@@ -154,7 +154,7 @@ pub fn train(
     }
     let smoothed: Vec<f64> = losses
         .chunks(net.smoothing)
-        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .map(lab::stats::mean)
         .collect();
     let (final_loss, test_accuracy) = if diverged_at.is_some() {
         (f64::NAN, f64::NAN)

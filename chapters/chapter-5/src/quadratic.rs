@@ -6,10 +6,10 @@
 //! and evolves on its own under a 2×2 linear map ([`iteration_matrix`]). The eigenvalues of that
 //! map ([`roots`]) predict the rate; [`run`] measures it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How the momentum coefficient β evolves with the iteration t.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Momentum {
     Constant(f64),
     /// Sutskever et al. 2013 ([`sutskever_momentum`]), capped at `mu_max`.
@@ -40,7 +40,7 @@ pub fn sutskever_momentum(t: usize, mu_max: f64, block: usize) -> f64 {
 // ANCHOR_END: schedule
 
 /// The optimiser: step size α, momentum, heavy ball or Nesterov.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Method {
     pub alpha: f64,
     pub momentum: Momentum,
@@ -86,7 +86,7 @@ pub fn iteration_matrix(alpha: f64, beta: f64, lambda: f64, nesterov: bool) -> [
 
 /// Whether the two eigenvalues of M are a complex pair (the iterate spirals), real and distinct,
 /// or (to rounding) equal: critical damping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RootKind {
     Complex,
     Real,
@@ -133,7 +133,7 @@ pub fn predicted_rate(method: &Method, lambda: [f64; 2]) -> Option<(f64, RootKin
 }
 
 /// The problem and the measurements' thresholds.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Problem {
     /// Curvatures λ (κ = λ₁/λ₂).
     pub lambda: [f64; 2],
@@ -152,7 +152,7 @@ pub struct Problem {
 }
 
 /// One run on the quadratic.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QuadRun {
     pub label: String,
     pub method: Method,

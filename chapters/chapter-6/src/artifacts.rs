@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use lab::plot::{Figure, Histogram, HistogramGrid, LineChart, LineGrid, RGBColor, Series};
 use lab::report::{Table, fmt_mean_std, write_atomic};
+use lab::stats::mean;
 
 use crate::prune::Scope;
 use crate::speed::crossover;
@@ -224,7 +225,6 @@ fn l1_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         "|w| < 1e-3",
     ])
     .numeric_columns(&[1, 2, 3, 4, 5]);
-    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
     for l in &r.l1 {
         t.row([
             l.method.clone(),
@@ -251,8 +251,8 @@ fn speed_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         "median time (ms, log scale)",
     )
     .log_y()
-    .with_series(Series::line("dense", xs(&|p| p.timings.dense_us / 1e3)).with_markers())
-    .with_series(Series::line("CSR", xs(&|p| p.timings.csr_us / 1e3)).with_markers());
+    .with_series(Series::line("dense", xs(&|p| p.timings.dense_median() / 1e3)).with_markers())
+    .with_series(Series::line("CSR", xs(&|p| p.timings.csr_median() / 1e3)).with_markers());
     let bytes = LineChart::new(
         Figure::new("size of the three weight matrices", ""),
         "sparsity (% of weights zero)",
@@ -282,7 +282,7 @@ fn speed_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         "CSR kB",
         "dense ms",
         "CSR ms",
-        "CSR speed-up",
+        "CSR speed-up [95% CI]",
     ])
     .numeric_columns(&[1, 2, 3, 4, 5, 6]);
     for p in &r.speed {
@@ -296,9 +296,12 @@ fn speed_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
             p.nnz.to_string(),
             format!("{:.0}", p.dense_bytes as f64 / 1e3),
             format!("{:.0}", p.csr_bytes as f64 / 1e3),
-            format!("{:.3}", p.timings.dense_us / 1e3),
-            format!("{:.3}", p.timings.csr_us / 1e3),
-            format!("{:.2}×{mark}", p.timings.dense_us / p.timings.csr_us),
+            format!("{:.3}", p.timings.dense_median() / 1e3),
+            format!("{:.3}", p.timings.csr_median() / 1e3),
+            {
+                let (x, ci) = p.timings.speedup();
+                format!("{x:.2}× {}{mark}", ci.fmt(2))
+            },
         ]);
     }
     let note = match first_fast {
@@ -317,7 +320,6 @@ fn combined_figure(r: &Report, dir: &Path) -> Result<()> {
         .iter()
         .filter(|o| o.scope == Scope::Global)
         .collect();
-    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
     let mut l1: Vec<(f64, f64)> =
         r.l1.iter()
             .filter(|l| l.method == "proximal")

@@ -6,12 +6,12 @@
 //! mask is a deterministic function of the weights.
 
 use ndarray::Array2;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::Mlp;
 
 /// Where the threshold is taken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Scope {
     /// One threshold over the weights of every layer: layers with small weights lose more.
     Global,
@@ -132,7 +132,7 @@ pub fn zeros_per_layer(model: &Mlp) -> Vec<usize> {
 /// `tfmot.sparsity.keras.PolynomialDecay`: sparsity rises from `initial` at `begin_step` to
 /// `final_sparsity` at `end_step` along a power curve, and masks are recomputed every
 /// `frequency` steps inside `[begin_step, end_step]`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PolynomialDecay {
     pub initial: f64,
     pub final_sparsity: f64,

@@ -8,16 +8,17 @@
 use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::Mlp;
 use lab::linalg::matmul;
 use lab::sparse::Csr;
+use lab::stats::{Bootstrap, Interval, bootstrap_ci, median, pick};
 
 use crate::prune::{Scope, magnitude_masks};
 
 /// One sparsity level.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SpeedPoint {
     pub sparsity: f64,
     /// Non-zero weights over the three layers.
@@ -29,11 +30,37 @@ pub struct SpeedPoint {
     pub timings: SpeedTimings,
 }
 
-/// Median wall times of one forward pass of a batch, in microseconds.
-#[derive(Clone, Debug, Serialize)]
+/// Wall times of one forward pass of a batch, in microseconds, one per repeat (the two
+/// products alternate, so repeat `i` of each ran at about the same time).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SpeedTimings {
-    pub dense_us: f64,
-    pub csr_us: f64,
+    pub dense_us: Vec<f64>,
+    pub csr_us: Vec<f64>,
+}
+
+impl SpeedTimings {
+    pub fn dense_median(&self) -> f64 {
+        median(&self.dense_us)
+    }
+    pub fn csr_median(&self) -> f64 {
+        median(&self.csr_us)
+    }
+    /// How many times faster CSR is: the median over repeats of dense time / CSR time, and
+    /// its percentile-bootstrap 95% interval over the repeats.
+    pub fn speedup(&self) -> (f64, Interval) {
+        let ratios: Vec<f64> = self
+            .dense_us
+            .iter()
+            .zip(&self.csr_us)
+            .map(|(d, c)| d / c)
+            .collect();
+        let ci = bootstrap_ci(
+            &[ratios.len()],
+            |idx| median(&pick(&ratios, &idx[0])),
+            Bootstrap::default(),
+        );
+        (median(&ratios), ci)
+    }
 }
 
 /// A forward pass in `(features, batch)` layout, with any product for `Wᵀ·A`.
@@ -53,16 +80,6 @@ fn forward_t(
         a = z;
     }
     a
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
-    if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        0.5 * (xs[n / 2 - 1] + xs[n / 2])
-    }
 }
 
 // ANCHOR: speed
@@ -104,8 +121,8 @@ pub fn speed_point(model: &Mlp, sparsity: f64, x: ArrayView2<f32>, repeats: usiz
         csr_bytes: csr.iter().map(Csr::bytes).sum(),
         max_abs_diff,
         timings: SpeedTimings {
-            dense_us: median(t_dense),
-            csr_us: median(t_csr),
+            dense_us: t_dense,
+            csr_us: t_csr,
         },
     }
 }
@@ -115,7 +132,7 @@ pub fn speed_point(model: &Mlp, sparsity: f64, x: ArrayView2<f32>, repeats: usiz
 /// sparsity, with the highest one where it was not (None if CSR never wins at the top, or wins
 /// everywhere).
 pub fn crossover(points: &[SpeedPoint]) -> (Option<f64>, Option<f64>) {
-    let faster = |p: &SpeedPoint| p.timings.csr_us < p.timings.dense_us;
+    let faster = |p: &SpeedPoint| p.timings.csr_median() < p.timings.dense_median();
     let from = points.iter().rposition(|p| !faster(p)).map_or(0, |i| i + 1);
     let first_fast = points.get(from).map(|p| p.sparsity);
     let last_slow = from.checked_sub(1).map(|i| points[i].sparsity);
@@ -134,8 +151,8 @@ mod tests {
             csr_bytes: 0,
             max_abs_diff: 0.0,
             timings: SpeedTimings {
-                dense_us: dense,
-                csr_us: csr,
+                dense_us: vec![dense],
+                csr_us: vec![csr],
             },
         }
     }
@@ -152,7 +169,5 @@ mod tests {
         assert_eq!(crossover(&pts), (Some(0.95), Some(0.9)));
         assert_eq!(crossover(&pts[3..]), (Some(0.95), None));
         assert_eq!(crossover(&pts[..1]), (None, Some(0.5)));
-        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
     }
 }

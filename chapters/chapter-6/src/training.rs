@@ -2,7 +2,7 @@
 //! fine-tuning under a fixed mask, gradual pruning, and ℓ1-penalised training.
 
 use ndarray::Axis;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::loss::softmax_cross_entropy;
@@ -13,7 +13,7 @@ use lab::{Init, Mlp, MlpSpec, Penalty, Sgd, SgdConfig};
 use crate::prune::{Masks, PolynomialDecay, Scope, magnitude_masks, weight_sparsity};
 
 /// How every network of the chapter is trained.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Hyper {
     /// Plain SGD (no momentum), so that a subgradient ℓ1 step and a proximal one shrink a weight
     /// by the same `lr·λ` per step and compare at equal λ.
@@ -132,7 +132,7 @@ pub fn one_shot(
 // ANCHOR_END: finetune
 
 /// One point of the gradual run's trace.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct SparsityPoint {
     pub step: usize,
     /// The schedule's `s_t` at the last mask update.

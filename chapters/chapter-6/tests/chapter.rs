@@ -14,3 +14,16 @@ fn a_diverging_run_is_recorded() {
         r.baseline.mean().is_nan() || r.baseline.mean() < 20.0
     });
 }
+
+/// The gradual schedule ends with exactly `round(s_f · n)` zeros in every layer, every seed: the
+/// bookkeeping of `PolynomialDecay` and the masks (Zhu & Gupta's schedule hits its target).
+#[test]
+fn gradual_pruning_hits_its_final_sparsity_exactly() {
+    let r = smoke_report();
+    assert!(!r.gradual.is_empty());
+    for g in &r.gradual {
+        for zeros in &g.zeros {
+            assert_eq!(zeros, &g.expected_zeros, "at {}", g.sparsity);
+        }
+    }
+}

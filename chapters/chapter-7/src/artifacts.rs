@@ -10,7 +10,8 @@ use lab::plot::{Bar, BarChart, Figure, Histogram, HistogramGrid, LineChart, Line
 use lab::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 
 use crate::mc::{STD_BINS, STD_MAX};
-use crate::{Report, accuracy_ratios, epoch_ratio, loss_ratios, mean_std, one_pass_seconds};
+use crate::{Report, accuracy_ratios, epoch_ratio, loss_ratios, one_pass_seconds};
+use lab::stats::{mean, std};
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     epoch_cost(r, dir)?;
@@ -92,7 +93,7 @@ fn mean_curve(r: &Report, p: f32, f: impl Fn(&lab::train::EpochRecord) -> f64) -
         .skip(1)
         .map(|e| {
             let v: Vec<f64> = runs.iter().map(|x| f(&x.history.epochs[e])).collect();
-            (e as f64, mean_std(&v).0)
+            (e as f64, mean(&v))
         })
         .collect()
 }
@@ -150,7 +151,7 @@ fn fmt_ratio_stats(xs: &[Option<f64>]) -> String {
     if reached.is_empty() {
         return "not reached".into();
     }
-    let (m, s) = mean_std(&reached);
+    let (m, s) = (mean(&reached), std(&reached));
     let missing = xs.len() - reached.len();
     if missing == 0 {
         format!("{m:.2} ± {s:.2}")
@@ -186,9 +187,9 @@ fn convergence_table(r: &Report, dir: &Path) -> Result<()> {
             .collect();
         let acc: Vec<f64> = runs.iter().map(|x| 100.0 * x.test_accuracy).collect();
         let nll: Vec<f64> = runs.iter().map(|x| x.test_nll).collect();
-        let (bm, bs) = mean_std(&best);
-        let (am, asd) = mean_std(&acc);
-        let (nm, ns) = mean_std(&nll);
+        let (bm, bs) = (mean(&best), std(&best));
+        let (am, asd) = (mean(&acc), std(&acc));
+        let (nm, ns) = (mean(&nll), std(&nll));
         let (loss_e, acc_e, lr, ar): (Vec<Option<usize>>, Vec<Option<usize>>, String, String) =
             if p == 0.0 {
                 let reach: Vec<_> = r
@@ -249,12 +250,12 @@ fn mc_stats(r: &Report, f: impl Fn(&crate::mc::Quality) -> f64) -> (PerT, (f64, 
         .enumerate()
         .map(|(i, &t)| {
             let v: Vec<f64> = r.mc.iter().map(|e| f(&e.mc[i])).collect();
-            let (m, s) = mean_std(&v);
+            let (m, s) = (mean(&v), std(&v));
             (t, m, s)
         })
         .collect();
     let ws: Vec<f64> = r.mc.iter().map(|e| f(&e.weight_scaled)).collect();
-    (per_t, mean_std(&ws))
+    (per_t, (mean(&ws), std(&ws)))
 }
 
 fn mc_quality(r: &Report, dir: &Path) -> Result<()> {

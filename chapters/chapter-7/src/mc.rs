@@ -13,7 +13,7 @@
 use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2, Axis, concatenate, s};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::Mlp;
 use lab::layer::Dropout;
@@ -144,7 +144,7 @@ pub fn mc_shared_first(model: &Mlp, x: ArrayView2<f32>, seed: u64, t: usize) -> 
 
 /// How good the predictions are: accuracy, NLL, ECE, and how well an uncertainty score flags
 /// the wrong predictions (AUROC, wrong = positive).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Quality {
     /// Number of passes (0 for the deterministic weight-scaled prediction).
     pub passes: usize,
@@ -195,7 +195,7 @@ pub fn quality(
 }
 
 /// Everything MC Dropout gives on a test set, for one trained net.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct McEval {
     pub dropout: f32,
     /// The deterministic weight-scaled prediction (dropout off).
@@ -226,10 +226,6 @@ pub fn counts(xs: &[f64], hi: f64, bins: usize) -> Vec<u64> {
         c[((x / hi * bins as f64) as usize).min(bins - 1)] += 1;
     }
     c
-}
-
-fn average(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len() as f64
 }
 
 // ANCHOR: evaluate
@@ -303,8 +299,8 @@ pub fn evaluate(
         reliability_passes,
         std_counts_correct: counts(&std_correct, STD_MAX, STD_BINS),
         std_counts_wrong: counts(&std_wrong, STD_MAX, STD_BINS),
-        mean_std_correct: average(&std_correct),
-        mean_std_wrong: average(&std_wrong),
+        mean_std_correct: lab::stats::mean(&std_correct),
+        mean_std_wrong: lab::stats::mean(&std_wrong),
     }
 }
 // ANCHOR_END: evaluate

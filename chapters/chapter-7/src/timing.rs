@@ -8,29 +8,17 @@
 use std::time::Instant;
 
 use ndarray::ArrayView2;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::layer::Dropout;
 use lab::rng::{ChaCha8Rng, derive_seed, rng, rng_stream};
+use lab::stats::{Bootstrap, Interval, bootstrap_ci, median, pick};
 use lab::train::{Objective, sharded_step};
 use lab::{Mlp, Sgd};
 
 use crate::mc::{mc_loop, mc_shared_first, mc_stacked};
 use crate::training::Net;
-
-/// Median of `xs` (mean of the two middle values for an even count).
-pub fn median(xs: &[f64]) -> f64 {
-    assert!(!xs.is_empty(), "median of nothing");
-    let mut v = xs.to_vec();
-    v.sort_by(f64::total_cmp);
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    }
-}
 
 /// Seconds taken by `f`.
 pub fn seconds(f: impl FnOnce()) -> f64 {
@@ -61,14 +49,37 @@ pub fn train_epoch(
 }
 // ANCHOR_END: epoch
 
-/// Median seconds per epoch for each dropout rate, and the time of drawing one epoch's masks.
-#[derive(Clone, Debug, Serialize)]
+/// The median over repeats of per-repeat ratios `a_r / b_r` (timings interleaved, so repeat
+/// `r` of each ran at about the same time), with its percentile-bootstrap 95% interval.
+pub fn paired_ratio(a: &[f64], b: &[f64]) -> (f64, Interval) {
+    let ratios: Vec<f64> = a.iter().zip(b).map(|(x, y)| x / y).collect();
+    let ci = bootstrap_ci(
+        &[ratios.len()],
+        |idx| median(&pick(&ratios, &idx[0])),
+        Bootstrap::default(),
+    );
+    (median(&ratios), ci)
+}
+
+/// Seconds per epoch for each dropout rate, and the time of drawing one epoch's masks.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EpochCost {
     pub dropout: Vec<f32>,
-    /// Median seconds per training epoch, per rate.
+    /// Median seconds per training epoch, per rate (of `repeats` below).
     pub epoch_seconds: Vec<f64>,
     /// Median seconds to draw every mask of one epoch at the largest rate (same for any p > 0).
     pub mask_seconds: f64,
+    /// Every repeat's seconds, per rate (rates interleaved within a repeat).
+    pub repeats: Vec<Vec<f64>>,
+}
+
+impl EpochCost {
+    /// Epoch time at rate `p` over the plain epoch's: median of the per-repeat ratios and its
+    /// 95% interval.
+    pub fn overhead(&self, p: f32) -> (f64, Interval) {
+        let i = self.dropout.iter().position(|&q| q == p).expect("rate timed");
+        paired_ratio(&self.repeats[i], &self.repeats[0])
+    }
 }
 
 pub fn epoch_cost(net: &Net, ps: &[f32], data: &Dataset, repeats: usize, seed: u64) -> EpochCost {
@@ -108,11 +119,12 @@ pub fn epoch_cost(net: &Net, ps: &[f32], data: &Dataset, repeats: usize, seed: u
         dropout: ps.to_vec(),
         epoch_seconds: times.iter().map(|t| median(t)).collect(),
         mask_seconds: median(&mask_times),
+        repeats: times,
     }
 }
 
 /// Evaluation-mode prediction time of two nets of the same shape (plain and dropout-trained).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InferenceCost {
     pub rows: usize,
     pub plain_seconds: f64,
@@ -143,14 +155,18 @@ pub fn inference_cost(
 
 /// MC Dropout's cost for a request of `rows` examples and `passes` passes, three ways, and one
 /// deterministic pass for reference.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct McCost {
     pub rows: usize,
     pub passes: usize,
+    /// Medians of the repeats.
     pub one_pass_seconds: f64,
     pub loop_seconds: f64,
     pub stacked_seconds: f64,
     pub shared_first_seconds: f64,
+    /// Every repeat of the deterministic pass and of the loop (interleaved).
+    pub one_pass_repeats: Vec<f64>,
+    pub loop_repeats: Vec<f64>,
 }
 
 pub fn mc_cost(
@@ -182,6 +198,8 @@ pub fn mc_cost(
         loop_seconds: median(&t[1]),
         stacked_seconds: median(&t[2]),
         shared_first_seconds: median(&t[3]),
+        one_pass_repeats: t[0].clone(),
+        loop_repeats: t[1].clone(),
     }
 }
 
@@ -190,10 +208,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn median_by_hand() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
-        assert_eq!(median(&[7.0]), 7.0);
+    fn paired_ratio_of_interleaved_repeats() {
+        // A slow spell (repeat 3) slows both: the per-repeat ratio stays 1.5.
+        let (r, ci) = paired_ratio(&[3.0, 3.0, 9.0, 3.0, 3.0], &[2.0, 2.0, 6.0, 2.0, 2.0]);
+        assert_eq!(r, 1.5);
+        assert_eq!((ci.lo, ci.hi), (1.5, 1.5));
     }
 
     /// `Dropout::mask` reads the generator in blocks; its entries must be exactly those of one

@@ -3,7 +3,7 @@
 //! For each seed the nets with p = 0, 0.2, 0.5 start from the same weights and see the same
 //! batches: only the dropout masks differ (a paired comparison).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::optim::{Sgd, SgdConfig};
@@ -12,7 +12,7 @@ use lab::train::{EpochRecord, History, TrainConfig, evaluate, fit};
 use lab::{Mlp, MlpSpec};
 
 /// The net and how it is trained.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Net {
     /// Input, hidden and output widths.
     pub sizes: Vec<usize>,
@@ -36,7 +36,7 @@ impl Net {
 }
 
 /// One training run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TrainRun {
     pub dropout: f32,
     pub seed: u64,
@@ -86,7 +86,7 @@ pub fn first_epoch(history: &History, reached: impl Fn(&EpochRecord) -> bool) ->
 
 /// The plain net's targets: its best validation loss and the epoch it reached it, and its best
 /// validation accuracy and the first epoch it reached it.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Targets {
     pub best_val_loss: f64,
     pub loss_epoch: usize,
@@ -122,7 +122,7 @@ pub fn targets(plain: &History) -> Targets {
 }
 
 /// Epochs a dropout run needs to reach the plain net's targets (None: not within the budget).
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Reach {
     pub dropout: f32,
     pub seed: u64,
