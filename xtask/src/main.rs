@@ -255,10 +255,14 @@ fn results_table(root: &Path) -> Result<String> {
             } else {
                 String::new()
             };
-            let holds = if c["holds"].as_bool() == Some(true) {
+            let mark = if c["holds"].as_bool() == Some(true) {
                 "✓ yes"
             } else {
                 "✗ **no**"
+            };
+            let holds = match (c["seeds"]["holding"].as_u64(), c["seeds"]["of"].as_u64()) {
+                (Some(k), Some(n)) => format!("{mark} ({k}/{n} seeds)"),
+                _ => mark.to_string(),
             };
             out.push_str(&format!(
                 "| {chapter} | {} | {} | {holds} |\n",
@@ -432,6 +436,8 @@ mod tests {
         let table = results_table(&workspace_root()).unwrap();
         assert!(table.starts_with("| Chapter | Claim |"));
         assert!(table.contains("[1. "), "chapter 1 is linked: {table}");
+        // The last column: "✓ yes (5/5 seeds)".
+        assert!(table.contains(" seeds) |\n"), "claims over seeds show their tally: {table}");
     }
 
     #[test]

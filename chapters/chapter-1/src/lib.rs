@@ -334,10 +334,13 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .holds(he_median <= HE_DRIFT.at(scale))
         .literature("std constant with depth (Var = 2/n_in)", "He et al. 2015, §2.2"),
         Claim::new(format!(
-            "ReLU + Var 1/n_in loses ≥ {}× of its std by layer 30",
-            fmt_sig(LECUN_LOSS.at(scale), 1)
+            "ReLU + Var 1/n_in loses ≥ 10^{}× of its std by layer 30",
+            LECUN_LOSS.at(scale).log10()
         ))
-        .rule(format!("std at layer 1 / std at layer 30 ≥ {}", fmt_sig(LECUN_LOSS.at(scale), 1)))
+        .rule(format!(
+            "std at layer 1 / std at layer 30 ≥ 10^{}",
+            LECUN_LOSS.at(scale).log10()
+        ))
         .measured(format!("{} (one net, width {})", fmt_sig(lecun_loss, 3), r.sweeps_width))
         .holds(lecun_loss >= LECUN_LOSS.at(scale))
         .literature("½ of the variance lost per layer: 2^15 ≈ 3.3e4 by layer 30", "He et al. 2015, eq. 10"),

@@ -70,7 +70,7 @@ impl Config {
                 batch: 128,
                 lr: 0.01,
                 momentum: 0.9,
-                seeds: 10,
+                seeds: 20,
                 target_accuracy: 0.8,
             },
             dying: DyingConfig {
@@ -80,7 +80,7 @@ impl Config {
                 batch: 128,
                 lr: 0.05,
                 momentum: 0.9,
-                seeds: 5,
+                seeds: 10,
                 probe: 1000,
             },
             selu: SeluConfig {

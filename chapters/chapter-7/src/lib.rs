@@ -84,7 +84,7 @@ impl Config {
             mc_claim_passes: 30,
             mc_chunk: 10,
             ece_bins: 15,
-            epoch_repeats: 7,
+            epoch_repeats: 15,
             infer_rows: 2_000,
             infer_repeats: 15,
             mc_request_rows: vec![1, 100],
