@@ -18,8 +18,8 @@ use serde::Serialize;
 use bench::{Product, Trainer, activation_inputs, activations, mc_model, mlp_step_products, net};
 use chapter_7::mc::{mc_loop, mc_shared_first};
 use chapter_7::timing::seconds;
-use lab::stats::median;
 use lab::report::{Table, write_atomic, write_json};
+use lab::stats::median;
 
 #[derive(Parser)]
 #[command(about = "Time the book's kernels and write the performance appendix's tables")]

@@ -390,7 +390,11 @@ mod tests {
         // scalar and in the vectorised pass.
         let z = Array2::from_shape_fn((1, 4001), |(_, j)| (j as f32 - 2000.0) * 0.05);
         let out = Activation::Softplus.forward(z.view());
-        assert!(out.iter().zip(z.iter()).all(|(&y, &x)| y >= 0.0 && softplus(x) >= 0.0));
+        assert!(
+            out.iter()
+                .zip(z.iter())
+                .all(|(&y, &x)| y >= 0.0 && softplus(x) >= 0.0)
+        );
         assert!((Activation::Gelu.f(1.0) - 0.841_344_7).abs() < 1e-6);
         assert!((Activation::GeluTanh.f(1.0) - 0.841_192).abs() < 1e-5);
         assert!((Activation::Mish.f(1.0) - 0.865_098_4).abs() < 1e-6);

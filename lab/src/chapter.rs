@@ -359,12 +359,15 @@ pub fn assert_smoke_claims_agree_with_the_book<C: Chapter>(default_run: &C::Repo
         let report = if seed == C::seed(&smoke) {
             default_run
         } else {
-            fresh = C::run(&C::with_seed(smoke.clone(), seed), &Progress::hidden())
-                .expect("smoke run");
+            fresh =
+                C::run(&C::with_seed(smoke.clone(), seed), &Progress::hidden()).expect("smoke run");
             &fresh
         };
         for (i, c) in C::claims(report, Scale::Smoke).iter().enumerate() {
-            let expected = book.as_ref().and_then(|b| b.get(i).copied()).unwrap_or(true);
+            let expected = book
+                .as_ref()
+                .and_then(|b| b.get(i).copied())
+                .unwrap_or(true);
             if c.decided_at(Scale::Smoke) && c.holds != expected {
                 problems.push(format!(
                     "base seed {seed}: claim {} {} at smoke size but {} in the book: {} (rule: {}; measured: {})",

@@ -210,7 +210,10 @@ mod tests {
         assert!(md.contains("| x | r | y | — | ✗ **no** |"), "{md}");
         assert!(md.contains("| slow | t | m | — | ✓ yes |"), "{md}");
         let smoke = verdict_markdown(&claims, Scale::Smoke);
-        assert!(smoke.contains("| slow | t | m | — | — (full run only) |"), "{smoke}");
+        assert!(
+            smoke.contains("| slow | t | m | — | — (full run only) |"),
+            "{smoke}"
+        );
         assert_eq!(failures(&claims, Scale::Smoke).len(), 1);
         assert_eq!(failures(&claims, Scale::Full).len(), 1);
     }

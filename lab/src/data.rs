@@ -326,17 +326,10 @@ pub struct Standardizer {
 
 impl Standardizer {
     pub fn fit(train: &Dataset) -> Self {
-        let n = train.x.len() as f64;
-        let mean = train.x.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-        let var = train
-            .x
-            .iter()
-            .map(|&v| (f64::from(v) - mean).powi(2))
-            .sum::<f64>()
-            / n;
+        let (mean, std) = crate::stats::moments(train.x.iter());
         Standardizer {
             mean: mean as f32,
-            std: var.sqrt() as f32,
+            std: std as f32,
         }
     }
     /// `x ← (x − mean) / std`.

@@ -126,12 +126,8 @@ mod tests {
     use crate::rng::rng;
 
     fn sample_variance(a: &Array2<f32>) -> f64 {
-        let n = a.len() as f64;
-        let mean = a.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
-        a.iter()
-            .map(|&x| (f64::from(x) - mean).powi(2))
-            .sum::<f64>()
-            / (n - 1.0)
+        let xs: Vec<f64> = a.iter().map(|&x| f64::from(x)).collect();
+        crate::stats::std(&xs).powi(2)
     }
 
     /// On 10⁶ draws the sample variance has relative standard error √(2/10⁶) ≈ 0.14% (normal)

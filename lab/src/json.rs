@@ -8,8 +8,8 @@
 //! "not finite", never one against the other.
 
 use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer,
-    MapAccess, SeqAccess, VariantAccess, Visitor,
+    self, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, IntoDeserializer, MapAccess,
+    SeqAccess, VariantAccess, Visitor,
 };
 use serde_json::{Error, Value};
 
@@ -86,7 +86,9 @@ impl<'de, 'a> Deserializer<'de> for NullAsNan<'a> {
                 let (variant, value) = map.iter().next().expect("one entry");
                 visitor.visit_enum(Enum { variant, value })
             }
-            other => Err(de::Error::custom(format!("expected an enum, found {other}"))),
+            other => Err(de::Error::custom(format!(
+                "expected an enum, found {other}"
+            ))),
         }
     }
 
@@ -121,7 +123,10 @@ struct Map<'a> {
 
 impl<'de, 'a> MapAccess<'de> for Map<'a> {
     type Error = Error;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match self.entries.next() {
             Some((k, v)) => {
                 self.value = Some(v);
@@ -144,7 +149,10 @@ struct Enum<'a> {
 impl<'de, 'a> EnumAccess<'de> for Enum<'a> {
     type Error = Error;
     type Variant = NullAsNan<'a>;
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self::Variant), Error> {
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self::Variant), Error> {
         let variant = seed.deserialize(self.variant.into_deserializer())?;
         Ok((variant, NullAsNan(self.value)))
     }
@@ -214,7 +222,10 @@ mod tests {
             wrapped: Wrapped(vec![2.0, f64::NEG_INFINITY]),
         };
         let text = serde_json::to_string(&r).unwrap();
-        assert!(serde_json::from_str::<Report>(&text).is_err(), "plain serde_json refuses null");
+        assert!(
+            serde_json::from_str::<Report>(&text).is_err(),
+            "plain serde_json refuses null"
+        );
         let back: Report = from_value(&serde_json::from_str(&text).unwrap()).unwrap();
         assert_eq!(back.name, "a");
         assert_eq!(back.values[0], 1.5);
@@ -233,7 +244,9 @@ mod tests {
     fn f32_values_come_back_bit_for_bit() {
         // Through the text, as report.json is read: the shortest decimal of each f32, parsed as
         // f64 (exactly: serde_json's float_roundtrip), then rounded to f32.
-        let xs: Vec<f32> = (1..100_000).map(|i| (i as f32).sqrt() * 1.37e-3 + 0.1).collect();
+        let xs: Vec<f32> = (1..100_000)
+            .map(|i| (i as f32).sqrt() * 1.37e-3 + 0.1)
+            .collect();
         let text = serde_json::to_string(&xs).unwrap();
         let back: Vec<f32> = from_value(&serde_json::from_str(&text).unwrap()).unwrap();
         assert_eq!(xs, back);

@@ -41,6 +41,21 @@ pub fn std_err(xs: &[f64]) -> f64 {
     std(xs) / (xs.len() as f64).sqrt()
 }
 
+/// The mean and the population standard deviation (over n, not n − 1) of a tensor's entries,
+/// accumulated in f64 in their order: the moments of a layer's activations or of a dataset's
+/// pixels, where every entry is measured, not a sample over seeds. A non-finite entry makes both
+/// non-finite.
+pub fn moments<'a>(xs: impl Iterator<Item = &'a f32> + Clone) -> (f64, f64) {
+    let (mut n, mut sum) = (0usize, 0.0f64);
+    for &x in xs.clone() {
+        n += 1;
+        sum += f64::from(x);
+    }
+    let mean = sum / n as f64;
+    let ss: f64 = xs.map(|&x| (f64::from(x) - mean).powi(2)).sum();
+    (mean, (ss / n as f64).sqrt())
+}
+
 /// The values in increasing order (NaN last).
 fn sorted(xs: &[f64]) -> Vec<f64> {
     let mut v = xs.to_vec();
@@ -143,7 +158,11 @@ pub struct Paired {
 impl Paired {
     /// Differences `a[s] − b[s]`. Panics if the two have different lengths (not paired).
     pub fn new(a: &[f64], b: &[f64]) -> Self {
-        assert_eq!(a.len(), b.len(), "paired samples must have one value per seed");
+        assert_eq!(
+            a.len(),
+            b.len(),
+            "paired samples must have one value per seed"
+        );
         Paired {
             diffs: a.iter().zip(b).map(|(x, y)| x - y).collect(),
         }
@@ -287,9 +306,22 @@ mod tests {
     }
 
     #[test]
+    fn moments_of_a_tensor_by_hand() {
+        // 1, 2, 3, 4: mean 2.5, population variance (2.25 + 0.25 + 0.25 + 2.25)/4 = 1.25.
+        let (m, s) = moments([1.0f32, 2.0, 3.0, 4.0].iter());
+        assert_eq!(m, 2.5);
+        assert!(close(s, 1.25f64.sqrt(), 1e-15));
+        assert!(moments([1.0f32, f32::INFINITY].iter()).1.is_nan());
+    }
+
+    #[test]
     fn median_and_quantiles_by_hand() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5, "mean of the two middle values");
+        assert_eq!(
+            median(&[4.0, 1.0, 3.0, 2.0]),
+            2.5,
+            "mean of the two middle values"
+        );
         assert!(median(&[]).is_nan());
         let xs = [10.0, 20.0, 30.0, 40.0, 50.0];
         assert_eq!(quantile(&xs, 0.0), 10.0);
@@ -339,9 +371,7 @@ mod tests {
         // = 0.477, so the interval is [−0.377, 0.577].
         let d = [0.1 - 0.5, 0.1 + 0.5, 0.1, 0.1 - 0.5, 0.1 + 0.5];
         let s = std(&d);
-        let p = Paired {
-            diffs: d.to_vec(),
-        };
+        let p = Paired { diffs: d.to_vec() };
         let half = 2.131_847 * s / 5f64.sqrt();
         let e = p.equivalence(1.0);
         assert!(close(e.ci90.hi, 0.1 + half, 1e-5));
@@ -374,7 +404,14 @@ mod tests {
         let fast = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0];
         let (ratio, ci) = ratio_of_medians(&slow, &fast, Bootstrap::default());
         assert_eq!(ratio, 2.0);
-        assert!(ci.lo <= 2.0 && ci.hi >= 2.0 && ci.above(1.8) && ci.below(2.2), "{ci:?}");
-        assert_eq!(bootstrap_ci(&[0], |_| 1.0, Bootstrap::default()).lo.is_nan(), true);
+        assert!(
+            ci.lo <= 2.0 && ci.hi >= 2.0 && ci.above(1.8) && ci.below(2.2),
+            "{ci:?}"
+        );
+        assert!(
+            bootstrap_ci(&[0], |_| 1.0, Bootstrap::default())
+                .lo
+                .is_nan()
+        );
     }
 }

@@ -437,7 +437,10 @@ mod tests {
         assert!(table.starts_with("| Chapter | Claim |"));
         assert!(table.contains("[1. "), "chapter 1 is linked: {table}");
         // The last column: "✓ yes (5/5 seeds)".
-        assert!(table.contains(" seeds) |\n"), "claims over seeds show their tally: {table}");
+        assert!(
+            table.contains(" seeds) |\n"),
+            "claims over seeds show their tally: {table}"
+        );
     }
 
     #[test]

@@ -53,18 +53,8 @@ pub struct Sweep {
 /// Population standard deviation of all entries, accumulated in f64. Non-finite entries (an
 /// overflowed signal) make it infinite.
 pub fn std_dev(a: &Array2<f32>) -> f64 {
-    let n = a.len() as f64;
-    let mean = a.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
-    let var = a
-        .iter()
-        .map(|&x| (f64::from(x) - mean).powi(2))
-        .sum::<f64>()
-        / n;
-    if var.is_nan() {
-        f64::INFINITY
-    } else {
-        var.sqrt()
-    }
+    let std = lab::stats::moments(a.iter()).1;
+    if std.is_nan() { f64::INFINITY } else { std }
 }
 
 /// The per-layer factor on the std that the variance argument predicts, for square layers of

@@ -57,7 +57,7 @@ pub fn train_deep(
     let smoothed_steps = history
         .step_losses
         .chunks(SMOOTHING)
-        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .map(lab::stats::mean)
         .collect();
     let test_accuracy = if history.diverged.is_some() {
         f64::NAN

@@ -157,15 +157,12 @@ fn breaking_table(r: &Report, dir: &Path) -> Result<()> {
     .numeric_columns(&[1, 3, 4, 5, 6, 7]);
     // Each row: the runs of one start (several seeds for the ε sweep); the first seed's run
     // gives the symmetry measures.
-    let groups: Vec<&[Run]> = [
-        &r.constant_runs[..],
-        &r.dropout[..],
-    ]
-    .into_iter()
-    .chain(r.random_bias.chunks(1))
-    .chain(r.perturbed.chunks(r.eps_seeds))
-    .chain(std::iter::once(&r.random[..]))
-    .collect();
+    let groups: Vec<&[Run]> = [&r.constant_runs[..], &r.dropout[..]]
+        .into_iter()
+        .chain(r.random_bias.chunks(1))
+        .chain(r.perturbed.chunks(r.eps_seeds))
+        .chain(std::iter::once(&r.random[..]))
+        .collect();
     for runs in groups {
         let run = &runs[0];
         let (first, last) = (&run.probes[0].layers[0], &run.last_probe().layers[0]);

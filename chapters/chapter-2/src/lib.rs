@@ -16,13 +16,13 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use lab::Init;
 use lab::claim::{Claim, Scale, Threshold};
 use lab::data::{Standardizer, fashion_mnist};
 use lab::progress::Progress;
 use lab::report::fmt_sig;
 use lab::rng::derive_seed;
 use lab::stats::{Paired, mean, std};
-use lab::Init;
 
 use training::{Constant, Job, Run, Start, Training, train};
 use zero::{ZeroRun, zero_run};

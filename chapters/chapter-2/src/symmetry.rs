@@ -83,7 +83,7 @@ pub fn mean_pairwise_cosine(cos: &Array2<f64>) -> f64 {
 pub fn asymmetry(w: ArrayView2<f32>) -> f64 {
     let (mut dev, mut mean_sq) = (0.0f64, 0.0f64);
     for row in w.rows() {
-        let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / row.len() as f64;
+        let mean = lab::stats::moments(row.iter()).0;
         dev += row
             .iter()
             .map(|&v| (f64::from(v) - mean).powi(2))

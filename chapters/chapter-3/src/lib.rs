@@ -300,10 +300,6 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     let margin = SAME_AS_ZERO.at(scale);
     let tests = against_zero(zero, &others, margin);
     let equivalent = tests.iter().filter(|e| e.equivalent).count();
-    let widest = tests
-        .iter()
-        .map(|e| e.ci90.lo.abs().max(e.ci90.hi.abs()))
-        .fold(0.0, f64::max);
     let worst = tests
         .iter()
         .zip(&others)
@@ -333,10 +329,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             worst.0.ci90.fmt_signed(2),
             r.seeds
         ))
-        .interval(lab::stats::Interval {
-            lo: -widest,
-            hi: widest,
-        })
+        .interval(worst.0.ci90)
         .holds(equivalent == others.len())
         .literature(
             "zero or weight-like biases make little difference; gap < 2× seed std",

@@ -283,7 +283,6 @@ pub fn summarise(runs: &[Run], bias: BiasInit) -> Summary {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

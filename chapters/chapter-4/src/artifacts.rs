@@ -93,10 +93,7 @@ fn cost(r: &Report, dir: &Path) -> Result<()> {
                 _ => "—".into(),
             },
         ]);
-        bars.push(Bar::new(
-            c.activation.clone(),
-            per(median(&one.totals())),
-        ));
+        bars.push(Bar::new(c.activation.clone(), per(median(&one.totals()))));
     }
     if let Some(glu) = r.quality.iter().find(|q| q.name == "GLU") {
         let e = glu.timings.epoch_seconds;
@@ -359,8 +356,10 @@ fn selu(r: &Report, dir: &Path) -> Result<()> {
         format!("std at layer {}", s.check_layer),
         format!("mean at layer {}", s.depth),
         format!("std at layer {}", s.depth),
+        format!("mean, layers {}–{}", s.check_layer, s.depth),
+        format!("std, layers {}–{}", s.check_layer, s.depth),
     ])
-    .numeric_columns(&[1, 2, 3, 4]);
+    .numeric_columns(&[1, 2, 3, 4, 5, 6]);
     for run in &r.selu {
         let f = |v: &[(f64, f64)], i: usize| {
             let xs: Vec<f64> = v.iter().map(|p| if i == 0 { p.0 } else { p.1 }).collect();
@@ -373,6 +372,8 @@ fn selu(r: &Report, dir: &Path) -> Result<()> {
             f(&run.at_check, 1),
             f(&run.at_last, 0),
             f(&run.at_last, 1),
+            f(&run.settled, 0),
+            f(&run.settled, 1),
         ]);
     }
     write_atomic(&dir.join("selu.md"), t.to_markdown().as_bytes())

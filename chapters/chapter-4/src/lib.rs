@@ -250,7 +250,12 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .quality
         .iter()
         .filter(|q| q.name != "sigmoid")
-        .map(|q| (q.name.clone(), Paired::new(&q.area_points(), &sigmoid.area_points())))
+        .map(|q| {
+            (
+                q.name.clone(),
+                Paired::new(&q.area_points(), &sigmoid.area_points()),
+            )
+        })
         .collect();
     let closest = slowest
         .iter()
@@ -313,7 +318,12 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     };
 
     // 6. A linear output on the positive task.
-    let linear_neg: Vec<f64> = r.outputs.seeds.iter().map(|s| s.positive[0].outside).collect();
+    let linear_neg: Vec<f64> = r
+        .outputs
+        .seeds
+        .iter()
+        .map(|s| s.positive[0].outside)
+        .collect();
     let linear_min = r
         .outputs
         .seeds

@@ -154,7 +154,10 @@ pub fn area_under_curve(c: &Curve) -> f64 {
 impl QualityRun {
     /// Per seed, in points: the final test accuracy and the area under the learning curve.
     pub fn final_points(&self) -> Vec<f64> {
-        self.curves.iter().map(|c| 100.0 * final_accuracy(c)).collect()
+        self.curves
+            .iter()
+            .map(|c| 100.0 * final_accuracy(c))
+            .collect()
     }
     pub fn area_points(&self) -> Vec<f64> {
         self.curves

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use lab::linalg::matmul;
 use lab::rng::{derive_seed, rng_stream};
-use lab::stats::mean;
+use lab::stats::{mean, moments};
 use lab::{Activation, Init};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -51,14 +51,7 @@ pub fn layer_stats(act: Activation, init: Init, cfg: &SeluConfig, seed: u64) -> 
         .map(|_| {
             let w = init.sample((cfg.width, cfg.width), &mut r);
             a = act.forward(matmul(a.view(), w.view()).view());
-            let n = a.len() as f64;
-            let mean = a.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-            let var = a
-                .iter()
-                .map(|&v| (f64::from(v) - mean).powi(2))
-                .sum::<f64>()
-                / n;
-            (mean, var.sqrt())
+            moments(a.iter())
         })
         .collect()
 }

@@ -10,8 +10,7 @@ use lab::stats::{mean, std};
 
 use crate::quadratic::{Momentum, RootKind, e_folding};
 use crate::{
-    FIXED, NESTEROV, OPTIMAL, RAMP, RAMPED, Report, SCALED, heavy_label, mlp_runs,
-    quad_run,
+    FIXED, NESTEROV, OPTIMAL, RAMP, RAMPED, Report, SCALED, heavy_label, mlp_runs, quad_run,
 };
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {

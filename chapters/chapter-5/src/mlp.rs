@@ -152,10 +152,7 @@ pub fn train(
             opt.step(&mut model, &grads);
         }
     }
-    let smoothed: Vec<f64> = losses
-        .chunks(net.smoothing)
-        .map(lab::stats::mean)
-        .collect();
+    let smoothed: Vec<f64> = losses.chunks(net.smoothing).map(lab::stats::mean).collect();
     let (final_loss, test_accuracy) = if diverged_at.is_some() {
         (f64::NAN, f64::NAN)
     } else {

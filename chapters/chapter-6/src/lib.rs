@@ -539,7 +539,9 @@ pub const CSR_FASTER_AT: f64 = 0.95;
 
 /// The speed point at `sparsity`, if it was timed.
 pub fn speed_at(r: &Report, sparsity: f64) -> Option<&SpeedPoint> {
-    r.speed.iter().find(|p| (p.sparsity - sparsity).abs() < 1e-9)
+    r.speed
+        .iter()
+        .find(|p| (p.sparsity - sparsity).abs() < 1e-9)
 }
 
 pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {

@@ -383,10 +383,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     let mc = |f: fn(&mc::Quality) -> f64| -> Vec<f64> { at_t.iter().map(|q| f(q)).collect() };
     let nll = Paired::new(&mc(|q| q.nll), &ws(|q| q.nll));
     let ece = Paired::new(&mc(|q| q.ece), &ws(|q| q.ece));
-    let acc = Paired::new(
-        &mc(|q| 100.0 * q.accuracy),
-        &ws(|q| 100.0 * q.accuracy),
-    );
+    let acc = Paired::new(&mc(|q| 100.0 * q.accuracy), &ws(|q| 100.0 * q.accuracy));
     let margin = SAME_ACCURACY.at(scale);
     let acc_eq = acc.equivalence(margin);
     let aurocs: Vec<f64> = at_t.iter().map(|q| q.auroc_std).collect();

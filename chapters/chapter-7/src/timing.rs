@@ -77,7 +77,11 @@ impl EpochCost {
     /// Epoch time at rate `p` over the plain epoch's: median of the per-repeat ratios and its
     /// 95% interval.
     pub fn overhead(&self, p: f32) -> (f64, Interval) {
-        let i = self.dropout.iter().position(|&q| q == p).expect("rate timed");
+        let i = self
+            .dropout
+            .iter()
+            .position(|&q| q == p)
+            .expect("rate timed");
         paired_ratio(&self.repeats[i], &self.repeats[0])
     }
 }
