@@ -391,8 +391,8 @@ pub fn assert_smoke_claims_agree_with_the_book<C: Chapter>(default_run: &C::Repo
 
 /// Reads the committed full-run `report.json`, recomputes every claim from its data with the
 /// chapter's own claim code, and fails naming each row (claim, rule, measured, interval, seeds,
-/// holds) that differs from the committed Verdict: the book's Verdict is what the code says of
-/// the book's data.
+/// holds) that differs from the committed Verdict, and if the page's `verdict.md` is not the
+/// table of those claims: the book's Verdict is what the code says of the book's data.
 pub fn check_committed_verdict<C: Chapter>() -> Result<()> {
     let path = generated_dir(C::NAME).join("report.json");
     let text = std::fs::read_to_string(&path)
@@ -401,7 +401,8 @@ pub fn check_committed_verdict<C: Chapter>() -> Result<()> {
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     let report: C::Report = crate::json::from_value(&v["report"])
         .with_context(|| format!("{}: its report does not read back", path.display()))?;
-    let recomputed = serde_json::to_value(C::claims(&report, Scale::Full))?;
+    let claims = C::claims(&report, Scale::Full);
+    let recomputed = serde_json::to_value(&claims)?;
     let (Some(now), Some(committed)) = (recomputed.as_array(), v["claims"].as_array()) else {
         bail!("{}: no claims array", path.display());
     };
@@ -425,6 +426,13 @@ pub fn check_committed_verdict<C: Chapter>() -> Result<()> {
                 ));
             }
         }
+    }
+    // The page shows verdict.md: it must be the table of these same claims.
+    let page = generated_dir(C::NAME).join("verdict.md");
+    match std::fs::read_to_string(&page) {
+        Ok(text) if text == verdict_markdown(&claims, Scale::Full) => {}
+        Ok(_) => problems.push(format!("{} is not the table of these claims", page.display())),
+        Err(e) => problems.push(format!("cannot read {}: {e}", page.display())),
     }
     if !problems.is_empty() {
         bail!(
