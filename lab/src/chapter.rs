@@ -431,7 +431,10 @@ pub fn check_committed_verdict<C: Chapter>() -> Result<()> {
     let page = generated_dir(C::NAME).join("verdict.md");
     match std::fs::read_to_string(&page) {
         Ok(text) if text == verdict_markdown(&claims, Scale::Full) => {}
-        Ok(_) => problems.push(format!("{} is not the table of these claims", page.display())),
+        Ok(_) => problems.push(format!(
+            "{} is not the table of these claims",
+            page.display()
+        )),
         Err(e) => problems.push(format!("cannot read {}: {e}", page.display())),
     }
     if !problems.is_empty() {

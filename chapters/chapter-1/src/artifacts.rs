@@ -401,8 +401,9 @@ fn finite_width_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         "std over seeds",
         "median largest drift",
         "seeds within 2×",
+        "nets gone silent",
     ])
-    .numeric_columns(&[0, 1, 2, 3, 4, 5]);
+    .numeric_columns(&[0, 1, 2, 3, 4, 5, 6]);
     for w in &r.finite_width {
         t.row([
             w.width.to_string(),
@@ -411,6 +412,7 @@ fn finite_width_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
             format!("{:.3}", w.log10_last_std()),
             format!("{:.2}×", w.median_max_drift()),
             format!("{} / {}", w.seeds_within(2.0), w.relative_std.len()),
+            w.dead_nets().to_string(),
         ]);
     }
     write_atomic(&dir.join("finite_width.md"), t.to_markdown().as_bytes())

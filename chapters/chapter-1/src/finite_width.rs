@@ -19,14 +19,21 @@ pub struct WidthRun {
 }
 
 impl WidthRun {
-    /// Per seed, log10(std at the last layer / std at layer 1).
+    /// Per seed, log10(std at the last layer / std at layer 1), over the nets whose signal
+    /// survived: a narrow net can go silent (every unit of a layer off for every input), and its
+    /// log ratio is then −∞. Leaving those out can only make the spread look smaller.
     pub fn log10_last(&self) -> Vec<f64> {
         self.relative_std
             .iter()
             .map(|r| r.last().expect("depth ≥ 1").log10())
+            .filter(|x| x.is_finite())
             .collect()
     }
-    /// Over seeds, the mean and the std of [`log10_last`](Self::log10_last).
+    /// Nets whose signal died before the last layer.
+    pub fn dead_nets(&self) -> usize {
+        self.relative_std.len() - self.log10_last().len()
+    }
+    /// Over the surviving nets, the mean and the std of [`log10_last`](Self::log10_last).
     pub fn log10_last_mean(&self) -> f64 {
         mean(&self.log10_last())
     }

@@ -80,8 +80,8 @@ fn norm_figure(r: &Report, dir: &Path) -> Result<()> {
         Figure::new(
             "Heavy ball on f(w) = ½(w₁² + 0.01 w₂²), α = 1: distance to the minimum",
             "Log-log plot of the distance to the minimum against the iteration for each momentum: \
-             the larger beta, the later the curve reaches the tolerance, β = 0.99999 about ten \
-             thousand times later than β = 0.9.",
+             the larger beta, the later the curve reaches the tolerance, β = 0.99999 orders of \
+             magnitude later than β = 0.9.",
         )
         .with_size(900, 520),
         "iteration (log scale)",
