@@ -13,9 +13,9 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 use bench::{Trainer, activation_inputs, activations, mask, mc_model, mlp_step_products, net};
-use chapter_7::mc::{mc_loop, mc_shared_first};
 use lab::init::Init;
 use lab::linalg::matmul;
+use lab::mc_dropout::{mc_loop, mc_shared_first};
 use lab::rng::rng;
 use lab::sparse::Csr;
 

@@ -115,7 +115,7 @@ pub fn synthetic(n: usize, d: usize, classes: usize) -> lab::data::Dataset {
     lab::data::Dataset { x, y, classes }
 }
 
-/// The two nets of the epoch benchmark: 784-300-100-10, and 20 hidden layers of 100.
+/// The two nets of the epoch benchmark: LeNet-300-100 (784-300-100-10), and 20 hidden layers of 100.
 pub fn net(name: &str) -> MlpSpec {
     match name {
         "784-300-100-10" => MlpSpec::relu(&[784, 300, 100, 10]),
@@ -161,7 +161,7 @@ impl Trainer {
     }
 }
 
-/// The inference net: 784-300-100-10 ReLU with dropout 0.5 after each hidden layer.
+/// The inference net: 784-300-100-10 ReLU with dropout 0.5 after each hidden layer.
 pub fn mc_model() -> Mlp {
     Mlp::new(
         &MlpSpec::relu(&[784, 300, 100, 10]).with_dropout(0.5),

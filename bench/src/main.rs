@@ -16,9 +16,9 @@ use clap::Parser;
 use serde::Serialize;
 
 use bench::{Product, Trainer, activation_inputs, activations, mc_model, mlp_step_products, net};
-use chapter_7::mc::{mc_loop, mc_shared_first};
-use chapter_7::timing::seconds;
-use lab::report::{Table, write_atomic, write_json};
+use book_pipeline::clock::seconds;
+use book_pipeline::report::{Table, write_atomic, write_json};
+use lab::mc_dropout::{mc_loop, mc_shared_first};
 use lab::stats::median;
 
 #[derive(Parser)]

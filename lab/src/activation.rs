@@ -172,6 +172,31 @@ impl Activation {
         }
     }
 
+    /// The backward of one element, `∂L/∂z = g·f′(z)`, as every backward pass computes it (the
+    /// vectorised one and the strided one). ReLU and leaky ReLU select rather than multiply, so
+    /// that an infinite upstream gradient through a zero slope gives 0, not `0·∞ = NaN`.
+    #[inline(always)]
+    pub fn backward_one(&self, z: f32, g: f32) -> f32 {
+        match *self {
+            Activation::Identity => g,
+            Activation::Relu => {
+                if z > 0.0 {
+                    g
+                } else {
+                    0.0
+                }
+            }
+            Activation::LeakyRelu { alpha } => {
+                if z > 0.0 {
+                    g
+                } else {
+                    alpha * g
+                }
+            }
+            _ => g * self.df(z),
+        }
+    }
+
     /// Forward: `a = f(z)`, shapes `(batch, n)`.
     pub fn forward(&self, z: ArrayView2<f32>) -> Array2<f32> {
         let mut a = Array2::zeros(z.raw_dim());
@@ -265,7 +290,7 @@ impl Activation {
             _ => Zip::from(grad_z)
                 .and(&z)
                 .and(&grad_a)
-                .for_each(|g, &z, &ga| *g = ga * self.df(z)),
+                .for_each(|g, &z, &ga| *g = self.backward_one(z, ga)),
         }
     }
 
@@ -279,16 +304,14 @@ impl Activation {
             ($($variant:pat => $act:expr),* $(,)?) => {
                 match *self {
                     Activation::Identity => grad_z.copy_from_slice(grad_a),
-                    // Select rather than multiply: 0·∞ would be NaN.
-                    Activation::Relu => kernels::zip_map(
-                        #[inline(always)] |z, g| if z > 0.0 { g } else { 0.0 }, z, grad_a, grad_z),
-                    Activation::LeakyRelu { alpha } => kernels::zip_map(
-                        #[inline(always)] |z, g| if z > 0.0 { g } else { alpha * g }, z, grad_a, grad_z),
-                    $($variant => kernels::zip_map(#[inline(always)] |z, g| g * $act.df(z), z, grad_a, grad_z),)*
+                    $($variant => kernels::zip_map(
+                        #[inline(always)] |z, g| $act.backward_one(z, g), z, grad_a, grad_z),)*
                 }
             };
         }
         run! {
+            Activation::Relu => Activation::Relu,
+            Activation::LeakyRelu { alpha } => Activation::LeakyRelu { alpha },
             Activation::Sigmoid => Activation::Sigmoid,
             Activation::Tanh => Activation::Tanh,
             Activation::Elu { alpha } => Activation::Elu { alpha },
@@ -421,6 +444,39 @@ mod tests {
             for ((&zi, &ai), (&gi, &gzi)) in z.iter().zip(&a).zip(g.iter().zip(&gz)) {
                 assert_eq!(ai, act.f(zi), "{}", act.name());
                 assert_eq!(gzi, gi * act.df(zi), "{}", act.name());
+            }
+        }
+    }
+
+    /// The contiguous (vectorised) and the strided backward passes are one definition: the same
+    /// bits, including an infinite upstream gradient through ReLU's zero slope (0, not NaN; the
+    /// strided pass used to multiply and give NaN).
+    #[test]
+    fn contiguous_and_strided_backward_agree_even_on_infinite_gradients() {
+        let z = Array2::from_shape_fn((6, 8), |(i, j)| (i as f32 - 2.5) * 0.9 + j as f32 * 0.2);
+        let mut g = Array2::from_shape_fn((6, 8), |(i, j)| 1.0 + (i + j) as f32 * 0.1);
+        g[(0, 0)] = f32::INFINITY; // z < 0 there
+        g[(5, 7)] = f32::NEG_INFINITY; // z > 0 there
+        let zt = z.t().as_standard_layout().into_owned();
+        let gt = g.t().as_standard_layout().into_owned();
+        for act in Activation::all() {
+            let fast = act.backward(z.view(), g.view());
+            // The transposes of transposed copies: the same values, not contiguous.
+            let slow = act.backward(zt.t(), gt.t());
+            assert!(zt.t().as_slice().is_none(), "the strided path is taken");
+            for (a, b) in fast.iter().zip(&slow) {
+                assert!(
+                    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                    "{}: {a} vs {b}",
+                    act.name()
+                );
+            }
+            if matches!(act, Activation::Relu) {
+                assert_eq!(
+                    slow[(0, 0)],
+                    0.0,
+                    "ReLU blocks an infinite gradient where z < 0"
+                );
             }
         }
     }

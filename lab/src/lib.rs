@@ -1,34 +1,25 @@
-//! `lab`: everything the chapters of *Training Deep Neural Networks, Executably* share.
+//! `lab`: the numerics every chapter of *Training Deep Neural Networks, Executably* shares.
 //!
-//! Numerics (f32, row-major, one sample per row):
+//! f32, row-major, one sample per row:
 //! [`init`] → [`activation`] → [`layer`] → [`loss`] → [`optim`] / [`regularize`] → [`train`],
-//! measured by [`metrics`], checked by [`gradcheck`], multiplied by [`linalg`], vectorised by
-//! [`vmath`], fed by [`data`],
-//! made reproducible by [`rng`].
+//! measured by [`metrics`] and [`stats`], checked by [`gradcheck`], multiplied by [`linalg`]
+//! and [`sparse`], vectorised by [`vmath`], fed by [`data`], made reproducible by [`rng`].
 //!
-//! The book pipeline: [`chapter`] (the contract every chapter follows), [`plot`] (figures),
-//! [`report`] (tables, atomic writes), [`snapshot`], [`progress`], [`robustness`] (what every
-//! chapter binary must survive, tested).
+//! No plotting, command line or snapshots here: the book pipeline (`book-pipeline`) turns what
+//! these compute into the book, and `test-kit` holds what the tests share.
 
 pub mod activation;
-pub mod chapter;
-pub mod claim;
 pub mod data;
 pub mod gradcheck;
 pub mod init;
-pub mod json;
 pub mod layer;
 pub mod linalg;
 pub mod loss;
+pub mod mc_dropout;
 pub mod metrics;
 pub mod optim;
-pub mod plot;
-pub mod progress;
 pub mod regularize;
-pub mod report;
 pub mod rng;
-pub mod robustness;
-pub mod snapshot;
 pub mod sparse;
 pub mod stats;
 pub mod train;

@@ -3,7 +3,7 @@
 //! Every random draw in the book comes from a [`ChaCha8Rng`] built here, from a seed and a
 //! *stream* number. A parallel task (one seed of a sweep, one block of a mask) takes its own
 //! stream, derived from what it computes and never from the thread that runs it, so results are
-//! the same bits whatever the number of threads (DESIGN.md §5). ChaCha8 is specified and
+//! the same bits whatever the number of threads. ChaCha8 is specified and
 //! portable: unlike `StdRng`, its output cannot change with a crate upgrade.
 
 pub use ndarray_rand::rand::{Rng, RngCore, SeedableRng};

@@ -10,7 +10,7 @@
 //! `a_ij · B[j, :]` to `C[i, :]`: a contiguous axpy over `n` columns per non-zero, so its cost is
 //! `nnz·n` multiply-adds instead of `m·k·n`. Rows of `C` are computed in parallel in *fixed* blocks
 //! of [`BLOCK_ROWS`], each element summed in the order of its row's non-zeros, so the result has
-//! the same bits with any number of threads (DESIGN.md §5).
+//! the same bits with any number of threads.
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;

@@ -186,7 +186,7 @@ pub const SHARD_ROWS: usize = 64;
 ///
 /// The batch is cut into shards of [`SHARD_ROWS`] rows, computed in parallel, and their
 /// gradients are added in shard order: the shards depend only on the batch size, so the bits do
-/// not depend on the number of threads (DESIGN.md §5). One parallel task per shard is coarse
+/// not depend on the number of threads. One parallel task per shard is coarse
 /// enough to pay for waking a thread (tens of microseconds on a virtual machine), which
 /// splitting each small matrix product is not. Shard `s` of step `t` draws its dropout masks
 /// from stream `t·2¹⁶ + s` of `dropout_seed`.

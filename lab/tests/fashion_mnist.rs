@@ -93,7 +93,7 @@ fn bad_files_give_clear_errors() {
     ));
 }
 
-/// The foundation's end-to-end check: a 784-128-10 ReLU MLP (He init, SGD lr 0.01 with momentum
+/// An end-to-end check: a 784-128-10 ReLU MLP (He init, SGD lr 0.01 with momentum
 /// 0.9, batch 32) trained for 2 epochs on a stratified 10k subset reaches ≥ 78% on the full 10k
 /// test set. Over seeds 0–3 this setup gave 79.6–82.6%: 78% is below all of them.
 #[test]

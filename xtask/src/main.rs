@@ -19,6 +19,10 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
+use book_pipeline::chapter::CommittedReport;
+use book_pipeline::claim::{Scale, holds_cell};
+use book_pipeline::workspace_root;
+
 mod sources;
 
 #[derive(Parser)]
@@ -34,7 +38,7 @@ enum Cmd {
     Run {
         /// Chapters to run, e.g. `chapter-1 chapter-5`, or `all`.
         chapters: Vec<String>,
-        /// Smoke configuration (seconds); artifacts go to target/quick/ instead of the book.
+        /// Quick configuration (seconds); artifacts go to target/quick/ instead of the book.
         #[arg(long)]
         quick: bool,
     },
@@ -87,13 +91,6 @@ impl Cmd {
         }
         Ok(())
     }
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
 }
 
 /// Every chapter crate under `chapters/`, in numeric order.
@@ -241,33 +238,23 @@ fn results_table(root: &Path) -> Result<String> {
             .join("book/src/generated")
             .join(&name)
             .join("report.json");
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        if !path.exists() {
             continue;
-        };
-        let v: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not JSON", path.display()))?;
-        let title = v["title"].as_str().unwrap_or(&name);
+        }
+        let report = CommittedReport::read(&path)?;
         let n = name.trim_start_matches("chapter-");
-        for (i, c) in v["claims"].as_array().into_iter().flatten().enumerate() {
-            let cell = |k: &str| c[k].as_str().unwrap_or("").replace('|', "\\|");
+        for (i, c) in report.claims.iter().enumerate() {
+            let cell = |s: &str| s.replace('|', "\\|");
             let chapter = if i == 0 {
-                format!("[{n}. {title}]({name}.md#verdict)")
+                format!("[{n}. {}]({name}.md#verdict)", report.title)
             } else {
                 String::new()
             };
-            let mark = if c["holds"].as_bool() == Some(true) {
-                "✓ yes"
-            } else {
-                "✗ **no**"
-            };
-            let holds = match (c["seeds"]["holding"].as_u64(), c["seeds"]["of"].as_u64()) {
-                (Some(k), Some(n)) => format!("{mark} ({k}/{n} seeds)"),
-                _ => mark.to_string(),
-            };
             out.push_str(&format!(
-                "| {chapter} | {} | {} | {holds} |\n",
-                cell("claim"),
-                cell("measured")
+                "| {chapter} | {} | {} | {} |\n",
+                cell(&c.claim),
+                cell(&c.measured),
+                holds_cell(c, Scale::Full)
             ));
         }
     }

@@ -4,14 +4,14 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use lab::plot::{Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series};
-use lab::report::{Table, fmt_pct, fmt_sig, write_atomic};
+use book_pipeline::plot::{Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series};
+use book_pipeline::report::{Table, fmt_pct, fmt_sig, write_atomic};
 
 use crate::Report;
 use crate::sweep::fitted_factor;
 use crate::training::{SMOOTHING, TrainRun};
 
-const GREY: lab::plot::RGBColor = lab::plot::RGBColor(150, 150, 150);
+const GREY: book_pipeline::plot::RGBColor = book_pipeline::plot::RGBColor(150, 150, 150);
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     sweep_figures(r, dir)?;
@@ -376,7 +376,7 @@ fn finite_width_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
                 let name = if s == 0 { "one seed each" } else { "" };
                 chart = chart.with_series(
                     Series::line(name, layer_points(rel))
-                        .color(lab::plot::series_color("He normal")),
+                        .color(book_pipeline::plot::series_color("He normal")),
                 );
             }
             chart

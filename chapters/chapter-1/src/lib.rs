@@ -18,10 +18,10 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use lab::claim::{Claim, Scale, Threshold};
+use book_pipeline::claim::{Claim, Scale, Threshold};
+use book_pipeline::progress::Progress;
+use book_pipeline::report::fmt_sig;
 use lab::data::{Standardizer, fashion_mnist};
-use lab::progress::Progress;
-use lab::report::fmt_sig;
 use lab::rng::derive_seed;
 use lab::stats::{Bootstrap, Interval, bootstrap_ci, median, pick, std};
 use lab::{Activation, Init};
@@ -100,7 +100,7 @@ impl Config {
         }
     }
     // ANCHOR_END: full
-    pub fn smoke() -> Self {
+    pub fn quick() -> Self {
         Config {
             sweep_width: 128,
             sweep_batch: 128,
@@ -537,7 +537,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         ))
         .seeds(train_ok, train_n)
         .holds(train_ok == train_n)
-        .full_run_only("the smoke run trains 62 steps on 2,000 images, too few to reach the bound")
+        .full_run_only("the quick run trains 62 steps on 2,000 images, too few to reach the bound")
         .literature("Xavier stalls at 30 layers, He converges", "He et al. 2015, Fig. 3"),
         Claim::new("Narrow nets fluctuate more around the preserved variance")
             .rule("std over seeds of log10(σ_last/σ_1), each width against the next wider one: 95% bootstrap CI of the ratio above 1")
@@ -572,4 +572,4 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     ]
 }
 
-lab::impl_chapter!(Chapter1, "chapter-1", "Why Glorot and He initialisation?");
+book_pipeline::impl_chapter!(Chapter1, "chapter-1", "Why Glorot and He initialisation?");

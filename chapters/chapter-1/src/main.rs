@@ -1,4 +1,4 @@
 //! `cargo run --release -p chapter-1 [-- --quick] [--seed N] [--out DIR]`
 fn main() -> std::process::ExitCode {
-    lab::chapter::main::<chapter_1::Chapter1>()
+    book_pipeline::chapter::main::<chapter_1::Chapter1>()
 }

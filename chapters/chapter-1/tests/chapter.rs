@@ -1,16 +1,14 @@
 //! Claims, snapshot, 1-vs-2-thread determinism and freshness of chapter 1, and its binary's
 //! robustness (bad arguments, bad data, unwritable output, interrupted writes, divergence).
-lab::chapter_tests!(chapter_1::Chapter1);
-
-lab::binary_tests!("chapter-1");
+test_kit::chapter_tests!(chapter_1::Chapter1);
 
 /// Learning rate 10⁴: training diverges, and the run records it instead of panicking.
 #[test]
 fn a_diverging_run_is_recorded() {
-    let mut cfg = chapter_1::Config::smoke();
+    let mut cfg = chapter_1::Config::quick();
     cfg.deep.lr = 1e4;
     cfg.very_deep.lr = 1e4;
-    lab::robustness::assert_divergence_is_recorded::<chapter_1::Chapter1>(&cfg, |r| {
+    test_kit::checks::assert_divergence_is_recorded::<chapter_1::Chapter1>(&cfg, |r| {
         r.deep.iter().any(|t| t.history.diverged.is_some())
     });
 }

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use lab::plot::{Colormap, Figure, HeatmapGrid, LineChart, LineGrid, RGBColor, Series};
-use lab::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
+use book_pipeline::plot::{Colormap, Figure, HeatmapGrid, LineChart, LineGrid, RGBColor, Series};
+use book_pipeline::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 
 use crate::training::{Constant, Run, SMOOTHING, Start};
 use crate::{Report, accuracies, decorrelation_step};
@@ -70,7 +70,7 @@ fn list<T: ToString>(xs: impl IntoIterator<Item = T>) -> String {
         .join(", ")
 }
 
-/// Experiment 1: the three nets (and the issue's 0.05), after training.
+/// Experiment 1: the three nets (and the naive 0.05), after training.
 fn results_table(r: &Report, dir: &Path) -> Result<()> {
     let hidden = r.hidden.len();
     let mut t = Table::new([
@@ -87,7 +87,7 @@ fn results_table(r: &Report, dir: &Path) -> Result<()> {
         ("one unit per layer", &r.one_unit),
         (
             "constant 0.05 (every layer)",
-            std::slice::from_ref(&r.issue_constant),
+            std::slice::from_ref(&r.naive_constant),
         ),
     ];
     for (name, runs) in groups {
@@ -260,7 +260,7 @@ fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
         ("random (He normal)", &r.random[0]),
         ("constant", &r.constant_runs[0]),
         ("one unit per layer", &r.one_unit[0]),
-        ("constant 0.05", &r.issue_constant),
+        ("constant 0.05", &r.naive_constant),
         ("constant + dropout", &r.dropout[0]),
     ];
     let mut chart = LineChart::new(

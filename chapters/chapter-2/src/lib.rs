@@ -16,11 +16,11 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use book_pipeline::claim::{Claim, Scale, Threshold};
+use book_pipeline::progress::Progress;
+use book_pipeline::report::fmt_sig;
 use lab::Init;
-use lab::claim::{Claim, Scale, Threshold};
 use lab::data::{Standardizer, fashion_mnist};
-use lab::progress::Progress;
-use lab::report::fmt_sig;
 use lab::rng::derive_seed;
 use lab::stats::{Paired, mean, std};
 
@@ -41,9 +41,9 @@ pub struct Config {
     /// Units per hidden layer of the net under study.
     pub hidden: Vec<usize>,
     /// The value every weight of a layer starts at in the constant runs (experiments 1 and 3),
-    /// and the issue's 0.05 in every layer, run once more for comparison.
+    /// and a naive 0.05 in every layer (He's std for the first layer), run once for comparison.
     pub constant: Constant,
-    pub issue_constant: Constant,
+    pub naive_constant: Constant,
     /// Plain SGD (HOML's Fashion-MNIST settings: learning rate 0.01, batch 32).
     pub training: Training,
     /// Seeds (batch order; weights too for random starts) of the nets compared in experiments
@@ -71,7 +71,7 @@ impl Config {
             test_samples: 10_000,
             hidden: vec![128, 64],
             constant: Constant::InverseFanIn,
-            issue_constant: Constant::Fixed(0.05),
+            naive_constant: Constant::Fixed(0.05),
             training: Training {
                 epochs: 5,
                 batch: 32,
@@ -87,7 +87,7 @@ impl Config {
         }
     }
     // ANCHOR_END: full
-    pub fn smoke() -> Self {
+    pub fn quick() -> Self {
         Config {
             train_samples: 1_000,
             test_samples: 1_000,
@@ -118,8 +118,8 @@ pub struct Report {
     pub constant_runs: Vec<Run>,
     pub one_unit: Vec<Run>,
     pub dropout: Vec<Run>,
-    /// The issue's constant (0.05 in every layer), one seed.
-    pub issue_constant: Run,
+    /// The naive constant (0.05 in every layer), one seed.
+    pub naive_constant: Run,
     /// Experiment 2.
     pub zeros: ZeroRun,
     /// `eps_seeds` runs per perturbation size, in the Config's order.
@@ -160,7 +160,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         jobs.push(job(one, Start::Constant(cfg.constant), seed(k), 0));
         jobs.push(job(hidden, dropout, seed(k), hm));
     }
-    jobs.push(job(hidden, Start::Constant(cfg.issue_constant), seed(0), 0));
+    jobs.push(job(hidden, Start::Constant(cfg.naive_constant), seed(0), 0));
     for &eps in &cfg.eps {
         for k in 0..cfg.eps_seeds {
             jobs.push(job(hidden, Start::Perturbed { c, eps }, seed(k), 0));
@@ -185,7 +185,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
 
     let random_bias = runs.split_off(runs.len() - cfg.bias_inits.len());
     let perturbed = runs.split_off(runs.len() - cfg.eps.len() * cfg.eps_seeds);
-    let issue_constant = runs.pop().expect("the issue's constant run");
+    let naive_constant = runs.pop().expect("the naive constant's run");
     let (mut random, mut constant_runs, mut one_unit, mut dropout) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for chunk in runs.chunks(4) {
@@ -203,7 +203,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         constant_runs,
         one_unit,
         dropout,
-        issue_constant,
+        naive_constant,
         zeros,
         perturbed,
         eps_seeds: cfg.eps_seeds,
@@ -239,11 +239,11 @@ pub const FAR_BELOW: Threshold = Threshold::same(10.0);
 pub const SAME_AS_ONE_UNIT: Threshold = Threshold::same(5.0);
 // ANCHOR_END: thresholds
 
-/// The smoke run trains 32 steps: the constant net and the one-unit net are then still near
+/// The quick run trains 32 steps: the constant net and the one-unit net are then still near
 /// their start, where the two differ by their effective learning rates, not by what they can
 /// learn.
 const ONE_UNIT_NEEDS_TRAINING: &str =
-    "32 smoke steps leave both nets near their start, where their step sizes differ";
+    "32 quick steps leave both nets near their start, where their step sizes differ";
 
 pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     let hidden_layers = r.hidden.len();
@@ -362,12 +362,12 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .interval(gain_ci)
         .seeds(decorrelated.min(gain.count_above(0.0)), seeds)
         .holds(decorrelated == seeds && gain_ci.above(0.0))
-        .full_run_only("32 smoke steps are too few for dropout's noise to pull the units apart")
+        .full_run_only("32 quick steps are too few for dropout's noise to pull the units apart")
         .literature("dropout breaks the symmetry", "d2l §5.4.2"),
     ]
 }
 
-lab::impl_chapter!(
+book_pipeline::impl_chapter!(
     Chapter2,
     "chapter-2",
     "Why must weights not all start equal?"

@@ -1,4 +1,4 @@
 //! `cargo run --release -p chapter-2 [-- --quick] [--seed N] [--out DIR]`
 fn main() -> std::process::ExitCode {
-    lab::chapter::main::<chapter_2::Chapter2>()
+    book_pipeline::chapter::main::<chapter_2::Chapter2>()
 }

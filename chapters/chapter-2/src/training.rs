@@ -22,7 +22,7 @@ pub struct Training {
 /// The value every weight of a layer starts at in the constant runs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Constant {
-    /// The same value in every layer (the 0.05).
+    /// The same value in every layer (e.g. 0.05).
     Fixed(f32),
     /// `1/n_in` in each layer: every unit starts as the average of its inputs, so the signal
     /// keeps its scale from layer to layer instead of growing `n_in·c`-fold.

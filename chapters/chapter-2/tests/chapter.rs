@@ -1,15 +1,13 @@
 //! Claims, snapshot, 1-vs-2-thread determinism and freshness of chapter 2, and its binary's
 //! robustness (bad arguments, bad data, unwritable output, interrupted writes, divergence).
-lab::chapter_tests!(chapter_2::Chapter2);
-
-lab::binary_tests!("chapter-2");
+test_kit::chapter_tests!(chapter_2::Chapter2);
 
 /// Learning rate 10⁴: training diverges, and the run records it instead of panicking.
 #[test]
 fn a_diverging_run_is_recorded() {
-    let mut cfg = chapter_2::Config::smoke();
+    let mut cfg = chapter_2::Config::quick();
     cfg.training.lr = 1e4;
-    lab::robustness::assert_divergence_is_recorded::<chapter_2::Chapter2>(&cfg, |r| {
+    test_kit::checks::assert_divergence_is_recorded::<chapter_2::Chapter2>(&cfg, |r| {
         r.random.iter().any(|t| t.history.diverged.is_some())
     });
 }
@@ -19,7 +17,7 @@ fn a_diverging_run_is_recorded() {
 /// test of the code rather than a claim of the Verdict.
 #[test]
 fn all_zero_weights_get_no_gradient_and_the_loss_stays_at_ln_10() {
-    let z = &smoke_report().zeros;
+    let z = &quick_report().zeros;
     assert!(z.steps > 0);
     assert!(
         z.max_abs_weight_grad.iter().all(|&g| g == 0.0),

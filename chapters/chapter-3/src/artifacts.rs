@@ -4,8 +4,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use lab::plot::{Bar, BarChart, Figure, LineChart, LineGrid, RGBColor, Series};
-use lab::report::{Table, fmt_mean_std, write_atomic};
+use book_pipeline::plot::{Bar, BarChart, Figure, LineChart, LineGrid, RGBColor, Series};
+use book_pipeline::report::{Table, fmt_mean_std, write_atomic};
 
 use crate::imbalance::{Head, SMOOTHING};
 use crate::sweep::against_zero;
@@ -22,7 +22,7 @@ fn color_of(label: &str) -> RGBColor {
         "b = 0.1" => RGBColor(0x00, 0x9E, 0x73),
         "N(0, 2/n_in)" => RGBColor(0x00, 0x72, 0xB2),
         "b = −1" | "b = log-odds" => RGBColor(0xD5, 0x5E, 0x00),
-        other => lab::plot::series_color(other),
+        other => book_pipeline::plot::series_color(other),
     }
 }
 

@@ -18,9 +18,9 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use lab::claim::{Claim, Scale, Threshold};
+use book_pipeline::claim::{Claim, Scale, Threshold};
+use book_pipeline::progress::Progress;
 use lab::data::{Dataset, FASHION_CLASSES, Standardizer, fashion_mnist};
-use lab::progress::Progress;
 use lab::rng::derive_seed;
 use lab::stats::{Paired, mean};
 
@@ -73,7 +73,7 @@ impl Config {
         }
     }
     // ANCHOR_END: full
-    pub fn smoke() -> Self {
+    pub fn quick() -> Self {
         let full = Self::full();
         Config {
             seeds: 5,
@@ -286,7 +286,7 @@ pub fn cell(r: &Report, ratio: usize, head: Head) -> &Cell {
 /// difference inside ±margin). Half a point: a difference smaller than this is not worth acting on.
 pub const SAME_AS_ZERO: Threshold = Threshold {
     full: 0.5,
-    smoke: 3.0,
+    quick: 3.0,
     why: "3 seeds of 2 epochs on 2,000 images: paired differences of about a point, and t₂ = 2.9",
 };
 // ANCHOR_END: thresholds
@@ -379,7 +379,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             .seeds(d.count_below(0.0), d.n())
             .holds(ci.below(0.0))
             .full_run_only(
-                "one smoke epoch of 63 steps: a difference of 0.01 nats is inside its noise",
+                "one quick epoch of 63 steps: a difference of 0.01 nats is inside its noise",
             )
             .literature("no wasted early iterations learning the bias", "Karpathy, \"A Recipe\""),
         );
@@ -387,7 +387,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     out
 }
 
-lab::impl_chapter!(
+book_pipeline::impl_chapter!(
     Chapter3,
     "chapter-3",
     "Is it fine to initialise biases to zero?"

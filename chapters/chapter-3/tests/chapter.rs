@@ -1,15 +1,13 @@
 //! Claims, snapshot, 1-vs-2-thread determinism and freshness of chapter 3, and its binary's
 //! robustness (bad arguments, bad data, unwritable output, interrupted writes, divergence).
-lab::chapter_tests!(chapter_3::Chapter3);
-
-lab::binary_tests!("chapter-3");
+test_kit::chapter_tests!(chapter_3::Chapter3);
 
 /// Learning rate 10⁴: training diverges, and the run records it instead of panicking.
 #[test]
 fn a_diverging_run_is_recorded() {
-    let mut cfg = chapter_3::Config::smoke();
+    let mut cfg = chapter_3::Config::quick();
     cfg.net.lr = 1e4;
-    lab::robustness::assert_divergence_is_recorded::<chapter_3::Chapter3>(&cfg, |r| {
+    test_kit::checks::assert_divergence_is_recorded::<chapter_3::Chapter3>(&cfg, |r| {
         r.summaries
             .iter()
             .any(|s| s.accuracy_mean.is_nan() || s.accuracy_mean < 0.2)

@@ -4,9 +4,9 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use lab::plot::palette::{BLACK, BLUE, GREY};
-use lab::plot::{Bar, BarChart, Figure, LineChart, LineGrid, Series};
-use lab::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
+use book_pipeline::plot::palette::{BLACK, BLUE, GREY};
+use book_pipeline::plot::{Bar, BarChart, Figure, LineChart, LineGrid, Series};
+use book_pipeline::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 use lab::stats::{mean, median, std};
 
 use crate::Report;
@@ -332,7 +332,7 @@ fn selu(r: &Report, dir: &Path) -> Result<()> {
             run.activation,
             run.init.trim_end_matches(" normal")
         );
-        let color = lab::plot::series_color(&run.activation);
+        let color = book_pipeline::plot::series_color(&run.activation);
         mean_panel =
             mean_panel.with_series(Series::line(name.clone(), pts(&run.mean)).color(color));
         std_panel = std_panel.with_series(Series::line(name, pts(&run.std)).color(color));

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use lab::Activation;
 use lab::rng::{Rng, rng_stream};
-use lab::stats::{Bootstrap, Interval, bootstrap_ci, median, pick};
+use lab::stats::{Bootstrap, Interval, median, paired_ratio};
 
 /// Chunk shape: 64 Ki elements (256 KiB of f32), large enough to amortise a rayon task,
 /// small enough to stay in L2 while it runs.
@@ -160,16 +160,9 @@ fn timing<'a>(costs: &'a [KernelCost], name: &str, threads: usize) -> &'a Kernel
 /// ratio of its forward + backward time to ReLU's in the same round, and the percentile-
 /// bootstrap 95% interval of that median over the rounds.
 pub fn relative_cost(costs: &[KernelCost], name: &str, threads: usize) -> (f64, Interval) {
-    let ratios: Vec<f64> = timing(costs, name, threads)
-        .totals()
-        .iter()
-        .zip(timing(costs, "ReLU", threads).totals())
-        .map(|(a, relu)| a / relu)
-        .collect();
-    let ci = bootstrap_ci(
-        &[ratios.len()],
-        |idx| median(&pick(&ratios, &idx[0])),
+    paired_ratio(
+        &timing(costs, name, threads).totals(),
+        &timing(costs, "ReLU", threads).totals(),
         Bootstrap::default(),
-    );
-    (median(&ratios), ci)
+    )
 }

@@ -22,9 +22,9 @@ pub mod selu;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use lab::claim::{Claim, Scale, Threshold};
+use book_pipeline::claim::{Claim, Scale, Threshold};
+use book_pipeline::progress::Progress;
 use lab::data::{Standardizer, fashion_mnist};
-use lab::progress::Progress;
 use lab::stats::{Interval, Paired, mean};
 
 use cost::{KernelCost, kernel_costs, relative_cost};
@@ -105,7 +105,7 @@ impl Config {
         }
     }
     // ANCHOR_END: full
-    pub fn smoke() -> Self {
+    pub fn quick() -> Self {
         let full = Self::full();
         Config {
             cost_elements: 1 << 17,
@@ -210,7 +210,7 @@ pub const SELU_STD: Threshold = Threshold::same(0.1);
 
 /// Why the timing claims are decided on the full run only.
 const TIMED_ON_A_BUSY_MACHINE: &str =
-    "the smoke run times 131 k elements while the other tests load both cores";
+    "the quick run times 131 k elements while the other tests load both cores";
 
 /// The ratio and its interval, e.g. `1.02× [0.98, 1.05]`.
 fn ratio(x: (f64, Interval)) -> String {
@@ -411,7 +411,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .interval(widest.1.ci90)
         .holds(equivalent == same.len())
         .full_run_only(
-            "3 smoke epochs on 1,000 images leave the nets far from their final accuracy",
+            "3 quick epochs on 1,000 images leave the nets far from their final accuracy",
         )
         .literature("GELU 7.89, ReLU 8.16, ELU 8.41% CIFAR-10 error (median)", "Hendrycks & Gimpel 2016"),
         Claim::new(format!("At lr = {}, ReLU units die during training", cfg.dying.lr))
@@ -431,7 +431,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             .interval(died_ci)
             .seeds(died.count_above(0.0), died.n())
             .holds(died_ci.above(0.0) && relu_diverged == 0)
-            .full_run_only("one smoke epoch on 1,000 images kills units in some seeds, not all")
+            .full_run_only("one quick epoch on 1,000 images kills units in some seeds, not all")
             .literature("deep ReLU nets die in probability as depth grows", "Lu et al. 2019"),
         Claim::new(format!(
             "SELU + LeCun settles at mean 0, std 1: averaged over layers {}–{}, |mean| < {m_max} and std within 1 ± {s_dev}",
@@ -469,7 +469,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     ]
 }
 
-lab::impl_chapter!(
+book_pipeline::impl_chapter!(
     Chapter4,
     "chapter-4",
     "Which activation function, and when?"

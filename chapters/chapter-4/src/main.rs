@@ -1,4 +1,4 @@
 //! `cargo run --release -p chapter-4 [-- --quick] [--seed N] [--out DIR]`
 fn main() -> std::process::ExitCode {
-    lab::chapter::main::<chapter_4::Chapter4>()
+    book_pipeline::chapter::main::<chapter_4::Chapter4>()
 }

@@ -3,8 +3,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use book_pipeline::progress::Progress;
 use lab::data::Dataset;
-use lab::progress::Progress;
 use lab::rng::{derive_seed, rng_stream};
 use lab::stats::{mean, median, std};
 use lab::{Activation, Init, Mlp, MlpSpec, Sgd, SgdConfig};

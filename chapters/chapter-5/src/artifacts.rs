@@ -4,8 +4,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use lab::plot::{ContourPlot, Figure, LineChart, LineGrid, Series, palette};
-use lab::report::{Table, fmt_sig, write_atomic};
+use book_pipeline::plot::{ContourPlot, Figure, LineChart, LineGrid, Series, palette};
+use book_pipeline::report::{Table, fmt_sig, write_atomic};
 use lab::stats::{mean, std};
 
 use crate::quadratic::{Momentum, RootKind, e_folding};
@@ -377,13 +377,16 @@ fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
         .with_size(1100, 470),
         vec![
             panel(
-                format!("fixed step α = {}", lab::snapshot::round_sig(r.lr, 3)),
+                format!(
+                    "fixed step α = {}",
+                    book_pipeline::report::round_sig(r.lr, 3)
+                ),
                 FIXED,
             ),
             panel(
                 format!(
                     "fixed effective step α/(1 − β) = {}",
-                    lab::snapshot::round_sig(r.effective_lr, 3)
+                    book_pipeline::report::round_sig(r.effective_lr, 3)
                 ),
                 SCALED,
             ),
@@ -423,7 +426,7 @@ fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
         Figure::new(
             format!(
                 "Beyond the answer: Nesterov and a momentum ramp (α = {}, seed 0)",
-                lab::snapshot::round_sig(r.lr, 3)
+                book_pipeline::report::round_sig(r.lr, 3)
             ),
             "Two log-scale panels of the smoothed training loss: Nesterov momentum at five β, and \
              heavy ball at β = 0.9 and 0.99999 against Sutskever's ramp.",

@@ -16,10 +16,10 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use lab::claim::{Claim, Scale, Threshold};
+use book_pipeline::claim::{Claim, Scale, Threshold};
+use book_pipeline::progress::Progress;
+use book_pipeline::report::fmt_sig;
 use lab::data::{Standardizer, fashion_mnist};
-use lab::progress::Progress;
-use lab::report::fmt_sig;
 use lab::stats::{Paired, median};
 
 use mlp::{MlpRun, MomentumSchedule, NetConfig, Variant};
@@ -32,7 +32,7 @@ pub struct Chapter5;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
-    /// Experiments 1–3: f(w) = ½(w₁² + 0.01 w₂²), w₀ = (1, 1), α = 1 (the settings).
+    /// Experiments 1–3: f(w) = ½(w₁² + 0.01 w₂²), w₀ = (1, 1), α = 1 (Goh's κ = 100 valley, started off both axes).
     pub problem: Problem,
     pub quad_alpha: f64,
     pub quad_betas: Vec<f64>,
@@ -42,7 +42,7 @@ pub struct Config {
     pub ramp_block: usize,
     pub ramp_mu_max: f64,
     /// Experiment 4: a stratified subset of Fashion-MNIST's training set, the network,
-    /// the momenta, the step α (0.01, LITERATURE.md Q5) and the effective step α/(1 − β) kept
+    /// the momenta, the step α (0.01, Keras's SGD default) and the effective step α/(1 − β) kept
     /// constant in the second family (0.1 = 0.01/(1 − 0.9)); several seeds.
     pub train_samples: usize,
     pub net: NetConfig,
@@ -99,7 +99,7 @@ impl Config {
         }
     }
     // ANCHOR_END: full
-    pub fn smoke() -> Self {
+    pub fn quick() -> Self {
         let full = Self::full();
         Config {
             train_samples: 1_000,
@@ -442,7 +442,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             .join(", ")
     };
     let seeds = high.len();
-    let step = lab::snapshot::round_sig(r.lr, 3);
+    let step = book_pipeline::report::round_sig(r.lr, 3);
     vec![
         Claim::new(format!(
             "On the quadratic, β = 0.99999 needs ≥ {min_ratio}× the iterations of β = 0.9, with ≥ {min_overshoots} overshoots"
@@ -503,7 +503,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .interval(loss_ci)
         .seeds(higher, seeds)
         .holds(higher == seeds && (loss_ci.above(0.0) || finite.len() < 2))
-        .full_run_only("in the smoke run's 32 steps the velocity of β = 0.99999 has barely built up")
+        .full_run_only("in the quick run's 32 steps the velocity of β = 0.99999 has barely built up")
         .literature(
             "much slower convergence",
             "Géron, HOML 3rd ed., ch. 11, exercise 5",
@@ -526,7 +526,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .interval(rise_ci)
         .seeds(rise_gap.count_above(0.0), seeds)
         .holds(rise_ci.above(0.0))
-        .full_run_only("the smoke run's 32 steps make only 3 windows of the smoothed loss")
+        .full_run_only("the quick run's 32 steps make only 3 windows of the smoothed loss")
         .literature(
             "speed builds up, overshoots, comes back, oscillates",
             "Géron, HOML 3rd ed., ch. 11, exercise 5",
@@ -534,7 +534,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     ]
 }
 
-lab::impl_chapter!(
+book_pipeline::impl_chapter!(
     Chapter5,
     "chapter-5",
     "What if SGD momentum is too close to 1?"

@@ -1,4 +1,4 @@
 //! `cargo run --release -p chapter-5 [-- --quick] [--seed N] [--out DIR]`
 fn main() -> std::process::ExitCode {
-    lab::chapter::main::<chapter_5::Chapter5>()
+    book_pipeline::chapter::main::<chapter_5::Chapter5>()
 }

@@ -1,16 +1,14 @@
 //! Claims, snapshot, 1-vs-2-thread determinism and freshness of chapter 5, and its binary's
 //! robustness (bad arguments, bad data, unwritable output, interrupted writes, divergence).
-lab::chapter_tests!(chapter_5::Chapter5);
-
-lab::binary_tests!("chapter-5");
+test_kit::chapter_tests!(chapter_5::Chapter5);
 
 /// Learning rate 10⁴: training diverges, and the run records it instead of panicking.
 #[test]
 fn a_diverging_run_is_recorded() {
-    let mut cfg = chapter_5::Config::smoke();
+    let mut cfg = chapter_5::Config::quick();
     cfg.lr = 1e4;
     cfg.effective_lr = 1e4;
-    lab::robustness::assert_divergence_is_recorded::<chapter_5::Chapter5>(&cfg, |r| {
+    test_kit::checks::assert_divergence_is_recorded::<chapter_5::Chapter5>(&cfg, |r| {
         r.mlp.iter().any(|m| m.diverged_at.is_some())
     });
 }

@@ -4,8 +4,10 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use lab::plot::{Figure, Histogram, HistogramGrid, LineChart, LineGrid, RGBColor, Series};
-use lab::report::{Table, fmt_mean_std, write_atomic};
+use book_pipeline::plot::{
+    Figure, Histogram, HistogramGrid, LineChart, LineGrid, RGBColor, Series,
+};
+use book_pipeline::report::{Table, fmt_mean_std, write_atomic};
 use lab::stats::mean;
 
 use crate::prune::Scope;

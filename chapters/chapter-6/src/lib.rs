@@ -20,9 +20,9 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use lab::claim::{Claim, Scale, Threshold};
+use book_pipeline::claim::{Claim, Scale, Threshold};
+use book_pipeline::progress::Progress;
 use lab::data::{Standardizer, fashion_mnist};
-use lab::progress::Progress;
 use lab::stats::{Paired, mean, std};
 use lab::{Mlp, Penalty};
 
@@ -93,7 +93,7 @@ impl Config {
         }
     }
     // ANCHOR_END: full
-    pub fn smoke() -> Self {
+    pub fn quick() -> Self {
         Config {
             seeds: 5,
             l1_seeds: 2,
@@ -567,7 +567,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         100.0 * prox_min,
         100.0 * sub_max
     ))
-    .full_run_only("the smoke run tries two large λ on 3,000 images, not the full run's grid")
+    .full_run_only("the quick run tries two large λ on 3,000 images, not the full run's grid")
     .literature(
         "soft-thresholding: 13 of 20 exact zeros; subgradient: none",
         "LASSO demo, fmin.xyz",
@@ -619,7 +619,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             .interval(lost_ci)
             .seeds(lost.diffs.iter().filter(|&&d| d <= bound).count(), seeds)
             .holds(lost_ci.below(bound))
-            .full_run_only("the smoke run fine-tunes for 94 steps, too few to recover")
+            .full_run_only("the quick run fine-tunes for 94 steps, too few to recover")
             .literature(
                 "no loss at 9–13× after retraining",
                 "Han et al. 2015",
@@ -710,7 +710,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         100.0 * CSR_SLOWER_AT,
         100.0 * CSR_FASTER_AT
     ))
-    .full_run_only("the smoke run times a batch of 128 while the other tests load both cores")
+    .full_run_only("the quick run times a batch of 128 while the other tests load both cores")
     .literature("—", "");
     out.push(match (slow, fast) {
         (Some(s), Some(f)) => {
@@ -735,4 +735,4 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     out
 }
 
-lab::impl_chapter!(Chapter6, "chapter-6", "How do you get a sparse model?");
+book_pipeline::impl_chapter!(Chapter6, "chapter-6", "How do you get a sparse model?");

@@ -1,4 +1,4 @@
 //! `cargo run --release -p chapter-6 [-- --quick] [--seed N] [--out DIR]`
 fn main() -> std::process::ExitCode {
-    lab::chapter::main::<chapter_6::Chapter6>()
+    book_pipeline::chapter::main::<chapter_6::Chapter6>()
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use lab::Mlp;
 use lab::linalg::matmul;
 use lab::sparse::Csr;
-use lab::stats::{Bootstrap, Interval, bootstrap_ci, median, pick};
+use lab::stats::{Bootstrap, Interval, median, paired_ratio};
 
 use crate::prune::{Scope, magnitude_masks};
 
@@ -48,18 +48,7 @@ impl SpeedTimings {
     /// How many times faster CSR is: the median over repeats of dense time / CSR time, and
     /// its percentile-bootstrap 95% interval over the repeats.
     pub fn speedup(&self) -> (f64, Interval) {
-        let ratios: Vec<f64> = self
-            .dense_us
-            .iter()
-            .zip(&self.csr_us)
-            .map(|(d, c)| d / c)
-            .collect();
-        let ci = bootstrap_ci(
-            &[ratios.len()],
-            |idx| median(&pick(&ratios, &idx[0])),
-            Bootstrap::default(),
-        );
-        (median(&ratios), ci)
+        paired_ratio(&self.dense_us, &self.csr_us, Bootstrap::default())
     }
 }
 

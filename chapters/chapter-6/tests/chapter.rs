@@ -1,15 +1,13 @@
 //! Claims, snapshot, 1-vs-2-thread determinism and freshness of chapter 6, and its binary's
 //! robustness (bad arguments, bad data, unwritable output, interrupted writes, divergence).
-lab::chapter_tests!(chapter_6::Chapter6);
-
-lab::binary_tests!("chapter-6");
+test_kit::chapter_tests!(chapter_6::Chapter6);
 
 /// Learning rate 10⁴: training diverges, and the run records it instead of panicking.
 #[test]
 fn a_diverging_run_is_recorded() {
-    let mut cfg = chapter_6::Config::smoke();
+    let mut cfg = chapter_6::Config::quick();
     cfg.hyper.lr = 1e4;
-    lab::robustness::assert_divergence_is_recorded::<chapter_6::Chapter6>(&cfg, |r| {
+    test_kit::checks::assert_divergence_is_recorded::<chapter_6::Chapter6>(&cfg, |r| {
         // Percent; a diverged net predicts one class: chance, 10%, or NaN.
         r.baseline.mean().is_nan() || r.baseline.mean() < 20.0
     });
@@ -19,7 +17,7 @@ fn a_diverging_run_is_recorded() {
 /// bookkeeping of `PolynomialDecay` and the masks (Zhu & Gupta's schedule hits its target).
 #[test]
 fn gradual_pruning_hits_its_final_sparsity_exactly() {
-    let r = smoke_report();
+    let r = quick_report();
     assert!(!r.gradual.is_empty());
     for g in &r.gradual {
         for zeros in &g.zeros {

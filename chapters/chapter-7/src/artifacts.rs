@@ -4,10 +4,12 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use book_pipeline::plot::palette::{BLUE, GREY, ORANGE, VERMILLION};
+use book_pipeline::plot::{
+    Bar, BarChart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series,
+};
+use book_pipeline::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 use lab::metrics::CalibrationBin;
-use lab::plot::palette::{BLUE, GREY, ORANGE, VERMILLION};
-use lab::plot::{Bar, BarChart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series};
-use lab::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 
 use crate::mc::{STD_BINS, STD_MAX};
 use crate::{Report, accuracy_ratios, epoch_ratio, loss_ratios, one_pass_seconds};
@@ -114,7 +116,7 @@ fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
             c = c.with_series(
                 Series::line("", mean_curve(r, p, |e| e.train_loss))
                     .dashed()
-                    .color(lab::plot::series_color(&name(p))),
+                    .color(book_pipeline::plot::series_color(&name(p))),
             );
         }
         c

@@ -16,9 +16,9 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use lab::claim::{Claim, Scale, Threshold};
+use book_pipeline::claim::{Claim, Scale, Threshold};
+use book_pipeline::progress::Progress;
 use lab::data::{Dataset, Standardizer, fashion_mnist};
-use lab::progress::Progress;
 use lab::rng::derive_seed;
 use lab::stats::{Paired, mean, mean_ci, median};
 
@@ -96,7 +96,7 @@ impl Config {
     /// are far from trained (250 steps against the full run's 4,700), and MC Dropout on an
     /// undertrained net is *less* well calibrated than weight scaling: the MC claims are
     /// decided on the full run only.
-    pub fn smoke() -> Self {
+    pub fn quick() -> Self {
         let full = Self::full();
         Config {
             train_samples: 2_000,
@@ -332,9 +332,9 @@ pub const AUROC_MIN: Threshold = Threshold::same(0.7);
 // ANCHOR_END: thresholds
 
 const TIMED_ON_A_BUSY_MACHINE: &str =
-    "the smoke run times a few milliseconds while the other tests load both cores";
+    "the quick run times a few milliseconds while the other tests load both cores";
 const NEEDS_TRAINED_NETS: &str =
-    "the smoke nets take 250 steps, far from trained: MC Dropout on them is less calibrated";
+    "the quick nets take 250 steps, far from trained: MC Dropout on them is less calibrated";
 
 /// Epochs a dropout run took to reach its seed's plain-net best validation loss, and the plain
 /// net's own, per seed; a run that never got there counts as one epoch past the budget (a lower
@@ -371,7 +371,11 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .iter()
         .find(|c| c.rows == largest && c.passes == 10)
         .expect("T = 10 timed");
-    let loop_cost = timing::paired_ratio(&mc10.loop_repeats, &mc10.one_pass_repeats);
+    let loop_cost = lab::stats::paired_ratio(
+        &mc10.loop_repeats,
+        &mc10.one_pass_repeats,
+        lab::stats::Bootstrap::default(),
+    );
     let one_pass = one_pass_seconds(r, largest);
 
     // 5. MC at T against weight scaling, paired by seed (the same net, the same test set).
@@ -435,7 +439,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .interval(slower_ci)
         .seeds(slower.count_above(0.0), slower.n())
         .holds(slower_ci.above(0.0))
-        .full_run_only("in 8 smoke epochs the dropout nets reach the plain net's best in no seed")
+        .full_run_only("in 8 quick epochs the dropout nets reach the plain net's best in no seed")
         .literature("2–3× longer to train", "Srivastava et al. 2014, §11"),
         Claim::new(format!(
             "MC Dropout with T = 10, looped, costs ≥ {}× one pass",
@@ -520,7 +524,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     ]
 }
 
-lab::impl_chapter!(
+book_pipeline::impl_chapter!(
     Chapter7,
     "chapter-7",
     "Does dropout slow training, and what does MC Dropout cost?"

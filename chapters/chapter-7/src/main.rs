@@ -1,4 +1,4 @@
 //! `cargo run --release -p chapter-7 [-- --quick] [--seed N] [--out DIR]`
 fn main() -> std::process::ExitCode {
-    lab::chapter::main::<chapter_7::Chapter7>()
+    book_pipeline::chapter::main::<chapter_7::Chapter7>()
 }

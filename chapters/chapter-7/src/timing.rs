@@ -5,27 +5,19 @@
 //! within each repeat (A, B, C, A, B, C, ...) so that a change in the machine's load hits them
 //! alike. They run one at a time, never beside another experiment.
 
-use std::time::Instant;
-
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
+use book_pipeline::clock::seconds;
 use lab::data::Dataset;
 use lab::layer::Dropout;
+use lab::mc_dropout::{mc_loop, mc_shared_first, mc_stacked};
 use lab::rng::{ChaCha8Rng, derive_seed, rng, rng_stream};
-use lab::stats::{Bootstrap, Interval, bootstrap_ci, median, pick};
+use lab::stats::{Bootstrap, Interval, median, paired_ratio};
 use lab::train::{Objective, sharded_step};
 use lab::{Mlp, Sgd};
 
-use crate::mc::{mc_loop, mc_shared_first, mc_stacked};
 use crate::training::Net;
-
-/// Seconds taken by `f`.
-pub fn seconds(f: impl FnOnce()) -> f64 {
-    let start = Instant::now();
-    f();
-    start.elapsed().as_secs_f64()
-}
 
 // ANCHOR: epoch
 /// One epoch of mini-batch SGD, as `lab::train::fit` runs it: for each mini-batch, the forward
@@ -49,18 +41,6 @@ pub fn train_epoch(
 }
 // ANCHOR_END: epoch
 
-/// The median over repeats of per-repeat ratios `a_r / b_r` (timings interleaved, so repeat
-/// `r` of each ran at about the same time), with its percentile-bootstrap 95% interval.
-pub fn paired_ratio(a: &[f64], b: &[f64]) -> (f64, Interval) {
-    let ratios: Vec<f64> = a.iter().zip(b).map(|(x, y)| x / y).collect();
-    let ci = bootstrap_ci(
-        &[ratios.len()],
-        |idx| median(&pick(&ratios, &idx[0])),
-        Bootstrap::default(),
-    );
-    (median(&ratios), ci)
-}
-
 /// Seconds per epoch for each dropout rate, and the time of drawing one epoch's masks.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EpochCost {
@@ -82,7 +62,7 @@ impl EpochCost {
             .iter()
             .position(|&q| q == p)
             .expect("rate timed");
-        paired_ratio(&self.repeats[i], &self.repeats[0])
+        paired_ratio(&self.repeats[i], &self.repeats[0], Bootstrap::default())
     }
 }
 
@@ -210,14 +190,6 @@ pub fn mc_cost(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paired_ratio_of_interleaved_repeats() {
-        // A slow spell (repeat 3) slows both: the per-repeat ratio stays 1.5.
-        let (r, ci) = paired_ratio(&[3.0, 3.0, 9.0, 3.0, 3.0], &[2.0, 2.0, 6.0, 2.0, 2.0]);
-        assert_eq!(r, 1.5);
-        assert_eq!((ci.lo, ci.hi), (1.5, 1.5));
-    }
 
     /// `Dropout::mask` reads the generator in blocks; its entries must be exactly those of one
     /// `next_u32` per entry against the threshold (the reference below), whatever the shape.

@@ -1,15 +1,13 @@
 //! Claims, snapshot, 1-vs-2-thread determinism and freshness of chapter 7, and its binary's
 //! robustness (bad arguments, bad data, unwritable output, interrupted writes, divergence).
-lab::chapter_tests!(chapter_7::Chapter7);
-
-lab::binary_tests!("chapter-7");
+test_kit::chapter_tests!(chapter_7::Chapter7);
 
 /// Learning rate 10⁴: training diverges, and the run records it instead of panicking.
 #[test]
 fn a_diverging_run_is_recorded() {
-    let mut cfg = chapter_7::Config::smoke();
+    let mut cfg = chapter_7::Config::quick();
     cfg.net.lr = 1e4;
-    lab::robustness::assert_divergence_is_recorded::<chapter_7::Chapter7>(&cfg, |r| {
+    test_kit::checks::assert_divergence_is_recorded::<chapter_7::Chapter7>(&cfg, |r| {
         r.runs.iter().any(|t| t.history.diverged.is_some())
     });
 }
@@ -19,7 +17,7 @@ fn a_diverging_run_is_recorded() {
 /// plain net's does; chapter 7 times both only to show it.)
 #[test]
 fn evaluation_mode_ignores_dropout() {
-    let cfg = chapter_7::Config::smoke();
+    let cfg = chapter_7::Config::quick();
     let data = lab::data::spirals(200, 3, 0.05, 1);
     let net = chapter_7::training::Net {
         sizes: vec![2, 16, 16, 3],

@@ -1,4 +1,4 @@
-//! The chapter contract (DESIGN.md §4): what every chapter crate provides, the command line
+//! The chapter contract: what every chapter crate provides, the command line
 //! every chapter binary shares, the Verdict table, and the checks every chapter's tests run.
 //!
 //! A chapter implements [`Chapter`]; its `main.rs` is one line, `lab::chapter::main::<ChapterN>()`;
@@ -10,11 +10,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
+use serde::{Deserialize, Serialize};
 
 use crate::claim::{Claim, Scale, verdict_markdown};
+use crate::fingerprint::fingerprint;
 use crate::progress::Progress;
 use crate::report::{write_atomic, write_json};
 
@@ -34,7 +34,7 @@ pub trait Chapter {
     /// The configuration the book shows.
     fn full() -> Self::Config;
     /// A configuration that runs in seconds, for tests.
-    fn smoke() -> Self::Config;
+    fn quick() -> Self::Config;
     /// `cfg` with its base seed replaced.
     fn with_seed(cfg: Self::Config, seed: u64) -> Self::Config;
     /// The base seed of `cfg`.
@@ -54,63 +54,12 @@ pub fn generated_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The sources that produce a chapter's artifacts: `lab` and the chapter crate (their `src/`
-/// trees and manifests), hashed with their paths relative to each crate. Left out of the hash:
-/// whitespace, so reformatting (`cargo fmt`) does not make artifacts stale, and each file's unit
-/// tests (everything from its `#[cfg(test)]` line on: by convention the test module ends the
-/// file), which cannot change what a chapter computes. Any other edit does.
-pub fn fingerprint(source_dir: &str) -> Result<String> {
-    let lab = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut hasher = Sha256::new();
-    for (label, dir) in [("lab", lab), ("chapter", Path::new(source_dir))] {
-        let mut files = vec![dir.join("Cargo.toml")];
-        collect_files(&dir.join("src"), &mut files)?;
-        files.sort();
-        for f in files {
-            let rel = f
-                .strip_prefix(dir)
-                .unwrap_or(&f)
-                .to_string_lossy()
-                .replace('\\', "/");
-            let mut bytes =
-                std::fs::read(&f).with_context(|| format!("cannot read {}", f.display()))?;
-            if let Some(at) = find(&bytes, b"#[cfg(test)]") {
-                bytes.truncate(at);
-            }
-            bytes.retain(|b| !b.is_ascii_whitespace());
-            hasher.update(format!("{label}/{rel}\0{}\0", bytes.len()).as_bytes());
-            hasher.update(&bytes);
-        }
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let p = entry?.path();
-        if p.is_dir() {
-            collect_files(&p, out)?;
-        } else {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
 /// What `report.json` holds: the report and everything needed to trust it.
 #[derive(Serialize)]
 struct Envelope<'a, C: Serialize, R: Serialize> {
     chapter: &'a str,
     title: &'a str,
-    /// SHA-256 of the sources that produced this file (see [`fingerprint`]).
+    /// SHA-256 of the sources that produced this file (see [`fingerprint`](crate::fingerprint)).
     fingerprint: String,
     quick: bool,
     config: &'a C,
@@ -118,6 +67,31 @@ struct Envelope<'a, C: Serialize, R: Serialize> {
     report: &'a R,
     /// Wall time of the whole run, seconds (varies between runs).
     timings: Timing,
+}
+
+/// `report.json` read back without the chapter's types: the header and the claims typed, the
+/// configuration and the report as JSON. The one schema `xtask` and the tests read.
+#[derive(Debug, Deserialize)]
+pub struct CommittedReport {
+    pub chapter: String,
+    pub title: String,
+    pub fingerprint: String,
+    pub quick: bool,
+    pub config: serde_json::Value,
+    pub claims: Vec<Claim>,
+    pub report: serde_json::Value,
+}
+
+impl CommittedReport {
+    /// Read `path` (JSON `null` in a float field reads back as NaN).
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        crate::json::from_value(&v)
+            .with_context(|| format!("{} is not a chapter's report", path.display()))
+    }
 }
 
 #[derive(Serialize)]
@@ -134,7 +108,7 @@ struct Timing {
                   in $FASHION_MNIST_DIR if set."
 )]
 struct Args {
-    /// Run the small smoke configuration (seconds) instead of the full one.
+    /// Run the small quick configuration (seconds) instead of the full one.
     #[arg(long)]
     quick: bool,
     /// Base seed of every random draw (the book uses the default).
@@ -178,7 +152,7 @@ fn run_cli<C: Chapter>(args: &Args) -> Result<()> {
         None => generated_dir(C::NAME),
     };
     check_writable(&out)?;
-    let mut cfg = if args.quick { C::smoke() } else { C::full() };
+    let mut cfg = if args.quick { C::quick() } else { C::full() };
     if let Some(seed) = args.seed {
         cfg = C::with_seed(cfg, seed);
     }
@@ -229,7 +203,7 @@ pub fn write_all<C: Chapter>(
     let envelope = Envelope {
         chapter: C::NAME,
         title: C::TITLE,
-        fingerprint: fingerprint(C::SOURCE_DIR)?,
+        fingerprint: fingerprint(Path::new(C::SOURCE_DIR))?,
         quick,
         config: cfg,
         claims,
@@ -243,7 +217,7 @@ pub fn write_all<C: Chapter>(
 }
 
 fn scale_of(quick: bool) -> Scale {
-    if quick { Scale::Smoke } else { Scale::Full }
+    if quick { Scale::Quick } else { Scale::Full }
 }
 
 /// Fail early, before a long run, if `dir` cannot be written; and remove the temporary files
@@ -275,16 +249,16 @@ pub fn check_fresh<C: Chapter>() -> Result<()> {
         C::NAME,
         C::NAME
     );
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{} is missing: {fix}", path.display()))?;
-    let v: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON: {fix}", path.display()))?;
-    if v["quick"] != serde_json::Value::Bool(false) {
+    if !path.exists() {
+        bail!("{} is missing: {fix}", path.display());
+    }
+    let committed = CommittedReport::read(&path).with_context(|| fix.clone())?;
+    if committed.quick {
         bail!("{}'s artifacts come from a --quick run: {fix}", C::NAME);
     }
     // Compared as JSON text read back, so that f32 fields round-trip the same way on both sides.
     let book_config: serde_json::Value = serde_json::from_str(&serde_json::to_string(&C::full())?)?;
-    if v["config"] != book_config {
+    if committed.config != book_config {
         bail!(
             "{}'s artifacts come from a configuration other than the book's (another --seed, or \
              an edited Config::full()): {fix}, or `git checkout -- book/src/generated/{}`",
@@ -292,8 +266,8 @@ pub fn check_fresh<C: Chapter>() -> Result<()> {
             C::NAME
         );
     }
-    let now = fingerprint(C::SOURCE_DIR)?;
-    if v["fingerprint"].as_str() != Some(now.as_str()) {
+    let now = fingerprint(Path::new(C::SOURCE_DIR))?;
+    if committed.fingerprint != now {
         bail!(
             "{}'s artifacts are stale (lab or the chapter changed since they were generated): {fix}",
             C::NAME
@@ -302,91 +276,10 @@ pub fn check_fresh<C: Chapter>() -> Result<()> {
     Ok(())
 }
 
-/// Runs `cfg` in a 1-thread and a 2-thread pool and fails unless the reports are bit-identical
-/// (timings excluded).
-pub fn assert_same_bits_across_threads<C: Chapter>(cfg: &C::Config) {
-    let run_in = |threads| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool");
-        let report = pool
-            .install(|| C::run(cfg, &Progress::hidden()))
-            .expect("smoke run");
-        crate::snapshot::exact(&report)
-    };
-    let (one, two) = (run_in(1), run_in(2));
-    if one != two {
-        let (a, b) = (one.to_string(), two.to_string());
-        let at = a
-            .bytes()
-            .zip(b.bytes())
-            .position(|(x, y)| x != y)
-            .unwrap_or(0);
-        panic!(
-            "{}: reports differ between 1 and 2 threads near …{}…",
-            C::NAME,
-            &a[at.saturating_sub(80)..(at + 40).min(a.len())]
-        );
-    }
-}
-
-/// The base seeds under which the smoke claims are checked: the smoke configuration's own and
-/// two others, so that a claim that holds only for the seed it was written with fails a test.
-pub const SMOKE_SEEDS: [u64; 3] = [1, 2, 3];
-
 /// Whether each claim holds in the committed full run (`None` if there is none to read).
-fn book_verdict<C: Chapter>() -> Option<Vec<bool>> {
-    let text = std::fs::read_to_string(generated_dir(C::NAME).join("report.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["claims"]
-        .as_array()?
-        .iter()
-        .map(|c| c["holds"].as_bool())
-        .collect()
-}
-
-/// Runs the smoke configuration under each of [`SMOKE_SEEDS`] (reusing `default_run` for the
-/// configuration's own seed) and fails listing, per seed, every claim the smoke run decides
-/// whose outcome differs from the book's: a claim the book shows holding must hold at smoke
-/// size, and one the book shows failing must fail there too (or be marked full-run only).
-pub fn assert_smoke_claims_agree_with_the_book<C: Chapter>(default_run: &C::Report) {
-    let smoke = C::smoke();
-    let book = book_verdict::<C>();
-    let mut problems = Vec::new();
-    for seed in SMOKE_SEEDS {
-        let fresh;
-        let report = if seed == C::seed(&smoke) {
-            default_run
-        } else {
-            fresh =
-                C::run(&C::with_seed(smoke.clone(), seed), &Progress::hidden()).expect("smoke run");
-            &fresh
-        };
-        for (i, c) in C::claims(report, Scale::Smoke).iter().enumerate() {
-            let expected = book
-                .as_ref()
-                .and_then(|b| b.get(i).copied())
-                .unwrap_or(true);
-            if c.decided_at(Scale::Smoke) && c.holds != expected {
-                problems.push(format!(
-                    "base seed {seed}: claim {} {} at smoke size but {} in the book: {} (rule: {}; measured: {})",
-                    i + 1,
-                    if c.holds { "holds" } else { "fails" },
-                    if expected { "holds" } else { "fails" },
-                    c.claim,
-                    c.rule,
-                    c.measured
-                ));
-            }
-        }
-    }
-    assert!(
-        problems.is_empty(),
-        "{}: smoke claims that disagree with the book:\n{}",
-        C::NAME,
-        problems.join("\n")
-    );
+pub fn book_verdict<C: Chapter>() -> Option<Vec<bool>> {
+    let committed = CommittedReport::read(&generated_dir(C::NAME).join("report.json")).ok()?;
+    Some(committed.claims.iter().map(|c| c.holds).collect())
 }
 
 /// Reads the committed full-run `report.json`, recomputes every claim from its data with the
@@ -395,15 +288,16 @@ pub fn assert_smoke_claims_agree_with_the_book<C: Chapter>(default_run: &C::Repo
 /// table of those claims: the book's Verdict is what the code says of the book's data.
 pub fn check_committed_verdict<C: Chapter>() -> Result<()> {
     let path = generated_dir(C::NAME).join("report.json");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let v: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-    let report: C::Report = crate::json::from_value(&v["report"])
+    let file = CommittedReport::read(&path)?;
+    let report: C::Report = crate::json::from_value(&file.report)
         .with_context(|| format!("{}: its report does not read back", path.display()))?;
     let claims = C::claims(&report, Scale::Full);
-    let recomputed = serde_json::to_value(&claims)?;
-    let (Some(now), Some(committed)) = (recomputed.as_array(), v["claims"].as_array()) else {
+    // Compared as JSON, where a NaN is `null` on both sides.
+    let (recomputed, committed) = (
+        serde_json::to_value(&claims)?,
+        serde_json::to_value(&file.claims)?,
+    );
+    let (Some(now), Some(committed)) = (recomputed.as_array(), committed.as_array()) else {
         bail!("{}: no claims array", path.display());
     };
     let mut problems = Vec::new();
@@ -450,7 +344,7 @@ pub fn check_committed_verdict<C: Chapter>() -> Result<()> {
 }
 
 /// The [`Chapter`] impl of a chapter crate, which every chapter writes the same way: its
-/// `Config` (with `full()`, `smoke()` and a `seed` field), its `Report`, and its functions `run`,
+/// `Config` (with `full()`, `quick()` and a `seed` field), its `Report`, and its functions `run`,
 /// `artifacts::write` and `claims`, under the chapter's package name and title. In the chapter's
 /// `lib.rs`: `lab::impl_chapter!(Chapter1, "chapter-1", "Why Glorot and He initialisation?");`.
 #[macro_export]
@@ -466,8 +360,8 @@ macro_rules! impl_chapter {
             fn full() -> Config {
                 Config::full()
             }
-            fn smoke() -> Config {
-                Config::smoke()
+            fn quick() -> Config {
+                Config::quick()
             }
             fn with_seed(cfg: Config, seed: u64) -> Config {
                 Config { seed, ..cfg }
@@ -487,77 +381,6 @@ macro_rules! impl_chapter {
             fn claims(r: &Report, scale: $crate::claim::Scale) -> Vec<$crate::claim::Claim> {
                 claims(r, scale)
             }
-        }
-    };
-}
-
-/// The tests every chapter has: the smoke claims agree with the book under three base seeds, the committed
-/// Verdict is what the claim code says of the committed data, the smoke report matches its
-/// snapshot, the report is bit-identical with 1 and 2 threads, the committed artifacts are
-/// fresh, and the artifacts are written. Use in `tests/chapter.rs`:
-/// `lab::chapter_tests!(chapter_1::Chapter1);`.
-#[macro_export]
-macro_rules! chapter_tests {
-    ($chapter:ty) => {
-        use $crate::chapter::Chapter as _;
-
-        fn smoke_report() -> &'static <$chapter as $crate::chapter::Chapter>::Report {
-            static REPORT: std::sync::OnceLock<<$chapter as $crate::chapter::Chapter>::Report> =
-                std::sync::OnceLock::new();
-            REPORT.get_or_init(|| {
-                <$chapter>::run(&<$chapter>::smoke(), &$crate::progress::Progress::hidden())
-                    .expect("smoke run")
-            })
-        }
-
-        #[test]
-        fn smoke_claims_agree_with_the_book_under_three_base_seeds() {
-            $crate::chapter::assert_smoke_claims_agree_with_the_book::<$chapter>(smoke_report());
-        }
-
-        #[test]
-        fn committed_verdict_is_what_the_claims_say_of_its_data() {
-            if let Err(e) = $crate::chapter::check_committed_verdict::<$chapter>() {
-                panic!("{e:#}");
-            }
-        }
-
-        #[test]
-        fn smoke_report_matches_its_snapshot() {
-            $crate::snapshot::assert_snapshot(<$chapter>::NAME, "smoke_report", smoke_report());
-        }
-
-        #[test]
-        fn same_bits_with_one_and_two_threads() {
-            $crate::chapter::assert_same_bits_across_threads::<$chapter>(&<$chapter>::smoke());
-        }
-
-        #[test]
-        fn committed_artifacts_are_fresh() {
-            if let Err(e) = $crate::chapter::check_fresh::<$chapter>() {
-                panic!("{e:#}");
-            }
-        }
-
-        #[test]
-        fn artifacts_are_written() {
-            let dir = std::env::temp_dir().join(format!(
-                "{}-artifacts-{}",
-                <$chapter>::NAME,
-                std::process::id()
-            ));
-            $crate::chapter::write_all::<$chapter>(
-                smoke_report(),
-                &<$chapter>::smoke(),
-                &dir,
-                true,
-                0.0,
-            )
-            .expect("artifacts");
-            for f in ["report.json", "verdict.md"] {
-                assert!(dir.join(f).exists(), "{f} not written");
-            }
-            std::fs::remove_dir_all(&dir).ok();
         }
     };
 }
@@ -588,7 +411,7 @@ mod tests {
                 fail: false,
             }
         }
-        fn smoke() -> ToyConfig {
+        fn quick() -> ToyConfig {
             Self::full()
         }
         fn with_seed(cfg: ToyConfig, seed: u64) -> ToyConfig {
@@ -600,7 +423,7 @@ mod tests {
         fn run(cfg: &ToyConfig, _: &Progress) -> Result<Vec<f64>> {
             if cfg.fail {
                 // What a missing data file looks like to a chapter.
-                crate::data::fashion_mnist_from(Path::new("/nonexistent/fashion-mnist"))?;
+                lab::data::fashion_mnist_from(Path::new("/nonexistent/fashion-mnist"))?;
             }
             Ok(vec![cfg.seed as f64, 0.5])
         }
@@ -725,38 +548,5 @@ mod tests {
     fn run_chapter_with<C: Chapter>(cfg: C::Config, out: &Path) -> Result<()> {
         let report = C::run(&cfg, &Progress::hidden())?;
         write_all::<C>(&report, &cfg, out, false, 0.0)
-    }
-
-    #[test]
-    fn fingerprint_changes_with_the_sources() {
-        let dir = std::env::temp_dir().join(format!("lab-fp-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("src/sub")).unwrap();
-        std::fs::write(dir.join("Cargo.toml"), "[package]").unwrap();
-        std::fs::write(dir.join("src/lib.rs"), "fn a() {}").unwrap();
-        let d = dir.to_str().unwrap();
-        let a = fingerprint(d).unwrap();
-        assert_eq!(a, fingerprint(d).unwrap());
-        std::fs::write(dir.join("src/sub/m.rs"), "").unwrap();
-        let b = fingerprint(d).unwrap();
-        assert_ne!(a, b, "a new file changes the fingerprint");
-        std::fs::write(dir.join("src/lib.rs"), "fn  a()\n{}").unwrap();
-        assert_eq!(
-            b,
-            fingerprint(d).unwrap(),
-            "reformatting keeps the fingerprint"
-        );
-        std::fs::write(
-            dir.join("src/lib.rs"),
-            "fn a() {}\n#[cfg(test)]\nmod tests {}",
-        )
-        .unwrap();
-        assert_eq!(b, fingerprint(d).unwrap(), "unit tests are not hashed");
-        std::fs::write(dir.join("src/lib.rs"), "fn b() {}").unwrap();
-        assert_ne!(
-            b,
-            fingerprint(d).unwrap(),
-            "an edit changes the fingerprint"
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

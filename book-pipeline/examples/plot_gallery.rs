@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use lab::plot::{
+use book_pipeline::plot::{
     Bar, BarChart, Colormap, ContourPlot, Figure, Heatmap, HeatmapGrid, Histogram, HistogramGrid,
     LineChart, LineGrid, Series,
 };
@@ -278,7 +278,7 @@ fn main() -> Result<()> {
     )
     .with_path(Series::line("β = 0", gd(0.0, 0.18)).with_markers())
     .with_path(Series::line("β = 0.9", gd(0.9, 0.03)).with_markers())
-    .with_path(Series::points("minimum", [(0.0, 0.0)]).color(lab::plot::palette::BLACK))
+    .with_path(Series::points("minimum", [(0.0, 0.0)]).color(book_pipeline::plot::palette::BLACK))
     .save(&dir.join("contour.svg"))?;
 
     // Bars with error bars and long labels.

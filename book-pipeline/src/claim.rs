@@ -8,27 +8,27 @@
 //! and bookkeeping are unit tests of the code, not claims.
 //!
 //! Thresholds are fixed in the code beside the claim, one for the full run and one for the
-//! smoke run, with the reason they differ ([`Threshold`]). A claim that the smoke run is too
+//! quick run, with the reason they differ ([`Threshold`]). A claim that the quick run is too
 //! small to decide says so ([`Claim::full_run_only`]) instead of being loosened until it passes.
 
 use serde::{Deserialize, Serialize};
 
 use crate::report::Table;
-use crate::stats::Interval;
+use lab::stats::Interval;
 
-/// Which configuration a report comes from: the book's, or the smoke test's (seconds).
+/// Which configuration a report comes from: the book's, or the quick test's (seconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Scale {
     Full,
-    Smoke,
+    Quick,
 }
 
-/// A threshold fixed before the run: the full run's, the smoke run's, and why they differ.
+/// A threshold fixed before the run: the full run's, the quick run's, and why they differ.
 #[derive(Clone, Copy, Debug)]
 pub struct Threshold {
     pub full: f64,
-    pub smoke: f64,
-    /// One line: why the smoke run needs another value ("" when they are the same).
+    pub quick: f64,
+    /// One line: why the quick run needs another value ("" when they are the same).
     pub why: &'static str,
 }
 
@@ -37,14 +37,14 @@ impl Threshold {
     pub const fn same(x: f64) -> Self {
         Threshold {
             full: x,
-            smoke: x,
+            quick: x,
             why: "",
         }
     }
     pub fn at(&self, scale: Scale) -> f64 {
         match scale {
             Scale::Full => self.full,
-            Scale::Smoke => self.smoke,
+            Scale::Quick => self.quick,
         }
     }
 }
@@ -75,7 +75,7 @@ pub struct Claim {
     pub source: String,
     /// Whether the measurement supports the claim.
     pub holds: bool,
-    /// Why the smoke run cannot decide this claim, if it cannot: the tests then check it on
+    /// Why the quick run cannot decide this claim, if it cannot: the tests then check it on
     /// the committed full run only.
     pub full_run_only: Option<String>,
 }
@@ -121,7 +121,7 @@ impl Claim {
         self.holds = holds;
         self
     }
-    /// The smoke run cannot decide this claim, for the reason given.
+    /// The quick run cannot decide this claim, for the reason given.
     pub fn full_run_only(mut self, why: impl Into<String>) -> Self {
         self.full_run_only = Some(why.into());
         self
@@ -133,7 +133,7 @@ impl Claim {
 }
 
 /// The Verdict table in markdown: claim, rule, measured, literature (with source), holds (with
-/// the seed tally). At smoke scale a claim the smoke run cannot decide shows "—".
+/// the seed tally). At quick scale a claim the quick run cannot decide shows "—".
 pub fn verdict_markdown(claims: &[Claim], scale: Scale) -> String {
     let mut t = Table::new([
         "Claim",
@@ -209,12 +209,12 @@ mod tests {
         );
         assert!(md.contains("| x | r | y | — | ✗ **no** |"), "{md}");
         assert!(md.contains("| slow | t | m | — | ✓ yes |"), "{md}");
-        let smoke = verdict_markdown(&claims, Scale::Smoke);
+        let quick = verdict_markdown(&claims, Scale::Quick);
         assert!(
-            smoke.contains("| slow | t | m | — | — (full run only) |"),
-            "{smoke}"
+            quick.contains("| slow | t | m | — | — (full run only) |"),
+            "{quick}"
         );
-        assert_eq!(failures(&claims, Scale::Smoke).len(), 1);
+        assert_eq!(failures(&claims, Scale::Quick).len(), 1);
         assert_eq!(failures(&claims, Scale::Full).len(), 1);
     }
 
@@ -222,11 +222,11 @@ mod tests {
     fn thresholds_per_scale() {
         let t = Threshold {
             full: 1.0,
-            smoke: 2.0,
+            quick: 2.0,
             why: "fewer steps",
         };
         assert_eq!(t.at(Scale::Full), 1.0);
-        assert_eq!(t.at(Scale::Smoke), 2.0);
-        assert_eq!(Threshold::same(3.0).at(Scale::Smoke), 3.0);
+        assert_eq!(t.at(Scale::Quick), 2.0);
+        assert_eq!(Threshold::same(3.0).at(Scale::Quick), 3.0);
     }
 }

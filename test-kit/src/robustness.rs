@@ -1,16 +1,16 @@
-//! What every chapter binary must survive, as checks its tests run against the built binary:
-//! bad arguments, missing or spoiled data, an output folder it cannot write, being killed while
+//! What every chapter binary must survive, as checks run against a built binary: bad
+//! arguments, missing or spoiled data, an output folder it cannot write, being killed while
 //! writing. Each must end in one clear `error:` line and a non-zero exit (or whole files), never
-//! a panic, and must not lose what an earlier run wrote. `lab::binary_tests!("chapter-N")` makes
-//! one test of each; a run that diverges is checked in process, by
-//! [`assert_divergence_is_recorded`].
+//! a panic, and must not lose what an earlier run wrote.
+//!
+//! Every chapter binary is the same `book_pipeline::chapter::main` over its own `Chapter`, so the
+//! checks run once, against the small `test-chapter` binary of this crate (`tests/robustness.rs`);
+//! a run that diverges is checked per chapter, in process
+//! ([`assert_divergence_is_recorded`](crate::checks::assert_divergence_is_recorded)).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-
-use crate::chapter::{Chapter, write_all};
-use crate::progress::Progress;
 
 /// A fresh, empty folder in the temp dir, unique to this process and `label`.
 pub fn temp_dir(label: &str) -> PathBuf {
@@ -63,7 +63,7 @@ pub fn assert_bad_arguments_are_refused(bin: &Path) {
 /// A data folder that is missing, or holds a truncated or a corrupted file: one `error:` line
 /// naming the file and how to restore it, exit 1, and the output folder as it was.
 pub fn assert_data_errors_are_reported(bin: &Path) {
-    let real = crate::data::fashion_mnist_dir();
+    let real = lab::data::fashion_mnist_dir();
     let work = temp_dir("data-errors");
     let out_dir = work.join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
@@ -250,51 +250,4 @@ fn is_whole(name: &str, text: &str) -> bool {
         Some("svg") => text.trim_end().ends_with("</svg>"),
         _ => text.ends_with('\n'),
     }
-}
-
-/// `cfg` makes training diverge: the run still returns a report in which `diverged` sees the
-/// divergence, its artifacts are written (figures drawn from NaNs and all) and its claims judged,
-/// without a panic.
-pub fn assert_divergence_is_recorded<C: Chapter>(
-    cfg: &C::Config,
-    diverged: impl Fn(&C::Report) -> bool,
-) {
-    let report = C::run(cfg, &Progress::hidden()).expect("a run that diverges still reports");
-    assert!(diverged(&report), "the divergence is not in the report");
-    let dir = temp_dir(&format!("{}-diverged", C::NAME));
-    write_all::<C>(&report, cfg, &dir, true, 0.0).expect("artifacts of a diverged run");
-    let claims = C::claims(&report, crate::claim::Scale::Smoke);
-    assert!(!claims.is_empty());
-    std::fs::remove_dir_all(&dir).ok();
-}
-
-/// One test per robustness case of a chapter binary, for its `tests/`:
-/// `lab::binary_tests!("chapter-1");` (the package's binary, built by cargo for the tests).
-#[macro_export]
-macro_rules! binary_tests {
-    ($bin:literal) => {
-        fn binary() -> &'static ::std::path::Path {
-            ::std::path::Path::new(env!(concat!("CARGO_BIN_EXE_", $bin)))
-        }
-
-        #[test]
-        fn binary_refuses_bad_arguments() {
-            $crate::robustness::assert_bad_arguments_are_refused(binary());
-        }
-
-        #[test]
-        fn binary_reports_missing_truncated_and_corrupted_data() {
-            $crate::robustness::assert_data_errors_are_reported(binary());
-        }
-
-        #[test]
-        fn binary_refuses_an_unwritable_output_folder() {
-            $crate::robustness::assert_unwritable_output_is_refused(binary());
-        }
-
-        #[test]
-        fn binary_killed_while_writing_leaves_whole_files() {
-            $crate::robustness::assert_interrupted_writes_leave_whole_files(binary());
-        }
-    };
 }

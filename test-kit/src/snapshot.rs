@@ -3,19 +3,21 @@
 //! compared, so a snapshot records the result, not the last bits of f32 rounding.
 //!
 //! Keys named `timings` are removed wherever they appear: wall times vary from run to run and
-//! are never snapshotted (DESIGN.md §5).
+//! are never snapshotted.
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 use serde_json::{Number, Value};
 
+pub use book_pipeline::report::round_sig;
+
 /// Significant digits kept in snapshots.
 pub const SIGNIFICANT_DIGITS: usize = 4;
 
 /// The folder of a crate's snapshots.
 pub fn snapshot_dir(crate_name: &str) -> PathBuf {
-    crate::workspace_root().join("snapshots").join(crate_name)
+    lab::workspace_root().join("snapshots").join(crate_name)
 }
 
 /// insta settings for a crate: central folder, no module prefix, sorted maps.
@@ -52,16 +54,6 @@ fn strip_timings(v: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(strip_timings),
         _ => {}
     }
-}
-
-/// Round `x` to `sig` significant digits through its decimal form (`{:.3e}` for sig = 4).
-pub fn round_sig(x: f64, sig: usize) -> f64 {
-    if !x.is_finite() || x == 0.0 {
-        return x;
-    }
-    format!("{:.*e}", sig.saturating_sub(1), x)
-        .parse()
-        .expect("a formatted float parses")
 }
 
 fn round_in_place(v: &mut Value, sig: usize) {
@@ -102,7 +94,7 @@ mod tests {
     fn snapshot_of_lab_itself() {
         // A tiny fixed computation, snapshotted where every crate's snapshots live.
         let x = ndarray::array![[1.0f32, -2.0, 0.5]];
-        let p = crate::loss::softmax(x.view());
+        let p = lab::loss::softmax(x.view());
         assert_snapshot(
             "lab",
             "softmax_example",

@@ -169,6 +169,17 @@ pub fn fmt_sig(x: f64, sig: usize) -> String {
     format!("{x:.decimals$}")
 }
 
+/// Round `x` to `sig` significant digits through its decimal form (`{:.3e}` for sig = 4), e.g. to
+/// print a learning rate computed in f32 as the decimal it was meant to be.
+pub fn round_sig(x: f64, sig: usize) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    format!("{:.*e}", sig.saturating_sub(1), x)
+        .parse()
+        .expect("a formatted float parses")
+}
+
 /// `mean ± std` with the same number of decimals for both (set by `decimals`).
 pub fn fmt_mean_std(mean: f64, std: f64, decimals: usize) -> String {
     format!("{mean:.decimals$} ± {std:.decimals$}")

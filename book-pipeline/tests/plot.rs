@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use lab::plot::{
+use book_pipeline::plot::{
     Bar, BarChart, Colormap, ContourPlot, Figure, Heatmap, HeatmapGrid, Histogram, HistogramGrid,
     LineChart, LineGrid, Pen, Scale, Series, assign_pens, book_color, palette, series_color, ticks,
 };
@@ -601,7 +601,7 @@ fn heatmaps_write_their_matrices() {
 
 #[test]
 fn colormaps_span_their_anchors() {
-    use lab::plot::RGBColor;
+    use book_pipeline::plot::RGBColor;
     assert_eq!(Colormap::Viridis.color_at(0.0), RGBColor(0x44, 0x01, 0x54));
     assert_eq!(Colormap::Viridis.color_at(1.0), RGBColor(0xFD, 0xE7, 0x25));
     assert_eq!(
