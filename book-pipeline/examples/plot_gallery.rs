@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use book_pipeline::plot::{
-    Bar, BarChart, Colormap, ContourPlot, Figure, Heatmap, HeatmapGrid, Histogram, HistogramGrid,
-    LineChart, LineGrid, Series,
+    Bar, BarChart, Chart, Colormap, ContourPlot, Figure, Heatmap, HeatmapGrid, Histogram,
+    HistogramGrid, LineChart, LineGrid, Series,
 };
 
 /// A function of one variable: an activation or its derivative.

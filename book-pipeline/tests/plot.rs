@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use book_pipeline::plot::{
-    Bar, BarChart, Colormap, ContourPlot, Figure, Heatmap, HeatmapGrid, Histogram, HistogramGrid,
-    LineChart, LineGrid, Pen, Scale, Series, assign_pens, book_color, palette, series_color, ticks,
+    Bar, BarChart, Chart, Colormap, ContourPlot, Figure, Heatmap, HeatmapGrid, Histogram,
+    HistogramGrid, LineChart, LineGrid, Pen, Scale, Series, assign_pens, book_color, palette,
+    series_color, ticks,
 };
 
 fn labels(lo: f64, hi: f64, scale: Scale, max: usize) -> Vec<String> {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use book_pipeline::plot::{Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series};
+use book_pipeline::plot::{Chart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series};
 use book_pipeline::report::{Table, fmt_pct, fmt_sig, write_atomic};
 
 use crate::Report;

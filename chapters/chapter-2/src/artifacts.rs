@@ -4,7 +4,9 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use book_pipeline::plot::{Colormap, Figure, HeatmapGrid, LineChart, LineGrid, RGBColor, Series};
+use book_pipeline::plot::{
+    Chart, Colormap, Figure, HeatmapGrid, LineChart, LineGrid, RGBColor, Series,
+};
 use book_pipeline::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 
 use crate::training::{Constant, Run, SMOOTHING, Start};

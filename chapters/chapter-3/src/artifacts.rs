@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use book_pipeline::plot::{Bar, BarChart, Figure, LineChart, LineGrid, RGBColor, Series};
+use book_pipeline::plot::{Bar, BarChart, Chart, Figure, LineChart, LineGrid, RGBColor, Series};
 use book_pipeline::report::{Table, fmt_mean_std, write_atomic};
 
 use crate::imbalance::{Head, SMOOTHING};

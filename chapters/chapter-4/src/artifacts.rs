@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use book_pipeline::plot::palette::{BLACK, BLUE, GREY};
-use book_pipeline::plot::{Bar, BarChart, Figure, LineChart, LineGrid, Series};
+use book_pipeline::plot::{Bar, BarChart, Chart, Figure, LineChart, LineGrid, Series};
 use book_pipeline::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 use lab::stats::{mean, median, std};
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use book_pipeline::plot::{ContourPlot, Figure, LineChart, LineGrid, Series, palette};
+use book_pipeline::plot::{Chart, ContourPlot, Figure, LineChart, LineGrid, Series, palette};
 use book_pipeline::report::{Table, fmt_sig, write_atomic};
 use lab::stats::{mean, std};
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use book_pipeline::plot::{
-    Figure, Histogram, HistogramGrid, LineChart, LineGrid, RGBColor, Series,
+    Chart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, RGBColor, Series,
 };
 use book_pipeline::report::{Table, fmt_mean_std, write_atomic};
 use lab::stats::mean;

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use book_pipeline::plot::palette::{BLUE, GREY, ORANGE, VERMILLION};
 use book_pipeline::plot::{
-    Bar, BarChart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series,
+    Bar, BarChart, Chart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series,
 };
 use book_pipeline::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 use lab::metrics::CalibrationBin;

@@ -66,7 +66,7 @@ pub fn run(cfg: &Config, _progress: &Progress) -> Result<Report> {
 
 mod artifacts {
     use super::*;
-    use book_pipeline::plot::{Figure, LineChart, Series};
+    use book_pipeline::plot::{Chart, Figure, LineChart, Series};
     use book_pipeline::report::{Table, write_atomic};
 
     /// `figures` copies of one line chart and one table.
