@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 
 use book_pipeline::plot::{
-    Bar, BarChart, Chart, Colormap, ContourPlot, Figure, Heatmap, HeatmapGrid, Histogram,
-    HistogramGrid, LineChart, LineGrid, Pen, Scale, Series, assign_pens, book_color, palette,
-    series_color, ticks,
+    Bar, BarChart, BookColor, Chart, Colormap, ContourPlot, Figure, Heatmap, HeatmapGrid,
+    Histogram, HistogramGrid, LineChart, LineGrid, Pen, Scale, Series, assign_pens, palette, ticks,
 };
 
 fn labels(lo: f64, hi: f64, scale: Scale, max: usize) -> Vec<String> {
@@ -165,22 +164,16 @@ fn linear_ticks_are_short_and_round() {
 }
 
 #[test]
-fn known_series_keep_their_colours() {
-    assert_eq!(series_color("He normal"), palette::VERMILLION);
-    assert_eq!(series_color("He (normal) init"), palette::VERMILLION);
-    assert_eq!(series_color("Glorot uniform"), palette::BLUE);
-    assert_eq!(series_color("ReLU"), palette::VERMILLION);
-    assert_eq!(series_color("β = 0.9"), palette::BLUE);
-    assert_eq!(series_color("p = 0.5"), palette::VERMILLION);
-    assert_eq!(
-        series_color("my new thing"),
-        series_color("my new thing"),
-        "stable"
-    );
-    assert_eq!(book_color("my new thing"), None);
+fn book_colours_come_from_typed_values() {
+    use lab::{Activation, Init};
+    assert_eq!(Init::HeNormal.book_color(), Some(palette::VERMILLION));
+    assert_eq!(Init::GlorotUniform.book_color(), Some(palette::BLUE));
+    assert_eq!(Activation::Relu.book_color(), Some(palette::VERMILLION));
+    assert_eq!(Init::Zeros.book_color(), None);
     // The same series has the same pen whatever else is in the figure.
-    let a = assign_pens(&["GELU", "x", "y"]);
-    let b = assign_pens(&["z", "GELU"]);
+    let gelu = Activation::Gelu.book_color();
+    let a = assign_pens(&[("GELU", gelu), ("x", None), ("y", None)]);
+    let b = assign_pens(&[("z", None), ("GELU", gelu)]);
     assert_eq!(a[0], b[1]);
     assert_eq!(
         a[0],
@@ -193,7 +186,14 @@ fn known_series_keep_their_colours() {
 
 #[test]
 fn unknown_series_get_distinct_colours_in_a_figure() {
-    let names = ["lr 0.1", "ReLU", "lr 0.01", "lr 0.001", "lr 0.1"];
+    let relu = lab::Activation::Relu.book_color();
+    let names = [
+        ("lr 0.1", None),
+        ("ReLU", relu),
+        ("lr 0.01", None),
+        ("lr 0.001", None),
+        ("lr 0.1", None),
+    ];
     let pens = assign_pens(&names);
     assert_eq!(pens[0], pens[4], "a repeated name repeats its pen");
     assert_eq!(pens[1].color, palette::VERMILLION);
@@ -214,12 +214,13 @@ fn unknown_series_get_distinct_colours_in_a_figure() {
         }
     }
     // Two known names sharing a colour: the second is dashed.
-    let pens = assign_pens(&["He normal", "He uniform"]);
+    let he = lab::Init::HeNormal.book_color();
+    let pens = assign_pens(&[("He normal", he), ("He uniform", he)]);
     assert_eq!((pens[0].dashed, pens[1].dashed), (false, true));
     // The first sixteen unknown series are pairwise distinct: the eight cycle colours solid,
     // then dashed (greys are kept for reference lines, never cycled).
     let many: Vec<String> = (0..20).map(|i| format!("run {i}")).collect();
-    let pens = assign_pens(&many.iter().map(String::as_str).collect::<Vec<_>>());
+    let pens = assign_pens(&many.iter().map(|n| (n.as_str(), None)).collect::<Vec<_>>());
     assert!(
         pens.iter()
             .all(|p| p.color != palette::GREY && p.color != palette::DARK_GREY)

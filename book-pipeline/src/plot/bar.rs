@@ -13,6 +13,14 @@ pub struct Bar {
 }
 
 impl Bar {
+    /// Drawn in the book-wide colour of `what` ([`BookColor`]).
+    pub fn of(mut self, what: &impl BookColor) -> Self {
+        if let Some(c) = what.book_color() {
+            self.color = Some(c);
+        }
+        self
+    }
+
     pub fn new(label: impl Into<String>, value: f64) -> Self {
         Bar {
             label: label.into(),
@@ -75,17 +83,10 @@ pub(crate) fn wrap(text: &str, width: f64, px: f64) -> String {
 
 pub(crate) fn render_bars(bc: &BarChart) -> Result<(String, Table)> {
     let n = bc.bars.len();
-    // Bars named like a book-wide series take its colour; the rest are blue, or grey beside
-    // coloured ones.
-    let named = bc
-        .bars
-        .iter()
-        .any(|b| b.color.is_some() || book_color(&b.label).is_some());
-    let color = |b: &Bar| {
-        b.color
-            .or_else(|| book_color(&b.label))
-            .unwrap_or(if named { GREY } else { BLUE })
-    };
+    // Bars with a colour (a book-wide one, see `Bar::of`) keep it; the rest are blue, or grey
+    // beside coloured ones.
+    let named = bc.bars.iter().any(|b| b.color.is_some());
+    let color = |b: &Bar| b.color.unwrap_or(if named { GREY } else { BLUE });
 
     let ends = bc.bars.iter().flat_map(|b| {
         let e = b.error.filter(|e| e.is_finite()).unwrap_or(0.0).abs();

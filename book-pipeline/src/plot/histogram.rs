@@ -6,6 +6,8 @@ use super::*;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Histogram {
     pub name: String,
+    /// The book-wide colour of what the series shows ([`BookColor`]).
+    pub book: Option<RGBColor>,
     pub values: Vec<f64>,
     /// Counts binned elsewhere, drawn as given (`values` is then ignored for binning).
     pub bins: Option<Bins>,
@@ -23,9 +25,16 @@ impl Histogram {
     pub fn new(name: impl Into<String>, values: impl IntoIterator<Item = f64>) -> Self {
         Histogram {
             name: name.into(),
+            book: None,
             values: values.into_iter().collect(),
             bins: None,
         }
+    }
+
+    /// Drawn in the book-wide colour of `what` ([`BookColor`]).
+    pub fn of(mut self, what: &impl BookColor) -> Self {
+        self.book = what.book_color();
+        self
     }
 
     /// A series already binned: `counts` over equal bins from `lo` to `hi`.
@@ -37,6 +46,7 @@ impl Histogram {
         };
         Histogram {
             name: name.into(),
+            book: None,
             values: Vec::new(),
             bins: Some(bins),
         }
@@ -174,7 +184,11 @@ pub(crate) fn render_histograms(hg: &HistogramGrid) -> Result<(String, Table)> {
         &hg.panels
     };
     let all: Vec<&Histogram> = panel_list.iter().flat_map(|p| &p.1).collect();
-    let pens = assign_pens(&all.iter().map(|h| h.name.as_str()).collect::<Vec<_>>());
+    let items: Vec<(&str, Option<RGBColor>, Option<RGBColor>)> = all
+        .iter()
+        .map(|h| (h.name.as_str(), None, h.book))
+        .collect();
+    let pens = pens_with_overrides(&items);
     let entries = legend_entries(all.iter().zip(&pens).map(|(h, &pen)| {
         (
             h.name.clone(),

@@ -5,12 +5,14 @@ use super::*;
 /// A named sequence of (x, y) points.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
-    /// The legend label; also picks the colour (see [`series_color`]). Empty: not in the legend.
+    /// The legend label. Empty: not in the legend.
     pub name: String,
     pub points: Vec<(f64, f64)>,
     pub dashed: bool,
-    /// Overrides the colour the name would get.
+    /// A colour of the caller's choosing (never dashed on the figure's account).
     pub color: Option<RGBColor>,
+    /// The book-wide colour of what the series shows ([`BookColor`]).
+    pub book: Option<RGBColor>,
     /// Draw a dot at each point.
     pub markers: bool,
     /// Join the points with a line (false: a scatter of dots).
@@ -25,6 +27,7 @@ impl Series {
             points: points.into_iter().collect(),
             dashed: false,
             color: None,
+            book: None,
             markers: false,
             joined: true,
         }
@@ -51,6 +54,12 @@ impl Series {
 
     pub fn color(mut self, color: RGBColor) -> Self {
         self.color = Some(color);
+        self
+    }
+
+    /// Drawn in the book-wide colour of `what` (an initialisation, an activation, ...).
+    pub fn of(mut self, what: &impl BookColor) -> Self {
+        self.book = what.book_color();
         self
     }
 }
@@ -154,8 +163,10 @@ impl Chart for LineGrid {
 /// The pen of each series (its own colour and dashes override the figure's choice), and the
 /// legend: one entry per distinct name.
 pub(crate) fn pens_and_legend(series: &[&Series]) -> (Vec<Pen>, Vec<LegendEntry>) {
-    let names: Vec<(&str, Option<RGBColor>)> =
-        series.iter().map(|s| (s.name.as_str(), s.color)).collect();
+    let names: Vec<(&str, Option<RGBColor>, Option<RGBColor>)> = series
+        .iter()
+        .map(|s| (s.name.as_str(), s.color, s.book))
+        .collect();
     let pens: Vec<Pen> = pens_with_overrides(&names)
         .into_iter()
         .zip(series)

@@ -1,7 +1,7 @@
 //! Figures in the book's house style: SVG drawn with plotters, and the plotted data as CSV.
 //!
 //! Every chapter's figures look alike: the colour-blind-safe Okabe–Ito [`palette`] with one fixed
-//! colour per named series across the book ([`series_color`]), light major grid lines only, tick
+//! colour per series across the book, keyed by what it shows ([`BookColor`]), light major grid lines only, tick
 //! labels such as `0.2` or `1e-4` ([`ticks`]), legends beside the data rather than over it, axis
 //! titles with units, and accessible text: each SVG starts with a `<title>` (the alt text) and a
 //! `<desc>` (the caption). Each figure also writes its data beside the SVG as CSV (same stem), so
@@ -68,20 +68,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plot_names_are_normalised() {
-        assert_eq!(name_key("He (normal) init"), "henormal");
-        assert_eq!(book_color("he normal"), Some(VERMILLION));
-        assert_eq!(book_color("beta = 0.9"), Some(BLUE));
-        assert_eq!(book_color("p=0.5"), Some(VERMILLION));
-        assert_eq!(book_color("leaky ReLU 0.2"), Some(ORANGE));
-        assert_eq!(book_color("ReLU6"), None);
+    fn book_colours_follow_the_typed_values() {
+        use lab::{Activation, Init};
+        assert_eq!(Init::HeNormal.book_color(), Some(VERMILLION));
+        assert_eq!(Init::HeUniform.book_color(), Init::HeNormal.book_color());
         assert_eq!(
-            book_color("SELU + LeCun normal"),
-            Some(BLUISH_GREEN),
-            "A + B takes A's colour"
+            Activation::LeakyRelu { alpha: 0.2 }.book_color(),
+            Some(ORANGE)
         );
-        assert_eq!(book_color("ReLU + He"), book_color("ReLU + He normal"));
-        assert_eq!(book_color("random (He normal)"), Some(VERMILLION));
+        assert_eq!(Activation::GeluTanh.book_color(), None);
+        // Two series of one book colour: the second is dashed; explicit colours never are.
+        let pens = pens_with_overrides(&[
+            ("He normal", None, Some(VERMILLION)),
+            ("He uniform", None, Some(VERMILLION)),
+            ("x", Some(BLUE), None),
+            ("y", Some(BLUE), None),
+            ("z", None, None),
+        ]);
+        assert!(!pens[0].dashed && pens[1].dashed);
+        assert!(!pens[2].dashed && !pens[3].dashed);
+        assert!(
+            ![VERMILLION, BLUE].contains(&pens[4].color),
+            "free colours avoid the taken"
+        );
     }
 
     #[test]

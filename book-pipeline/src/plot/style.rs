@@ -41,106 +41,48 @@ pub mod palette {
 
 use palette::*;
 
-/// Series that have one colour in the whole book, whichever chapter draws them.
-pub(crate) const BOOK_COLORS: &[(&str, RGBColor)] = &[
-    // initialisations
-    ("He", VERMILLION),
-    ("He normal", VERMILLION),
-    ("He uniform", VERMILLION),
-    ("Kaiming", VERMILLION),
-    ("Kaiming normal", VERMILLION),
-    ("Kaiming uniform", VERMILLION),
-    ("Glorot", BLUE),
-    ("Glorot normal", BLUE),
-    ("Glorot uniform", BLUE),
-    ("Xavier", BLUE),
-    ("Xavier normal", BLUE),
-    ("Xavier uniform", BLUE),
-    ("LeCun", BLUISH_GREEN),
-    ("LeCun normal", BLUISH_GREEN),
-    ("LeCun uniform", BLUISH_GREEN),
-    ("U(±1/√n_in)", ORANGE),
-    ("N(0, 1)", BLACK),
-    ("N(0, 0.01²)", REDDISH_PURPLE),
-    ("1/n_in", SKY_BLUE),
-    // activations
-    ("ReLU", VERMILLION),
-    ("leaky ReLU", ORANGE),
-    ("leaky ReLU 0.01", ORANGE),
-    ("leaky ReLU 0.2", ORANGE),
-    ("ELU", REDDISH_PURPLE),
-    ("SELU", BLUISH_GREEN),
-    ("GELU", BLUE),
-    ("Swish", SKY_BLUE),
-    ("SiLU", SKY_BLUE),
-    ("Mish", DARK_GREY),
-    ("tanh", BLACK),
-    ("sigmoid", DARK_YELLOW),
-    ("softplus", BROWN),
-    ("identity", GREY),
-    ("linear", GREY),
-    ("theory", GREY),
-    // chapter 2's starting points
-    ("random (He normal)", VERMILLION),
-    ("constant", BLACK),
-    ("constant + dropout", SKY_BLUE),
-    ("constant + dropout 0.5", SKY_BLUE),
-    ("all zeros", REDDISH_PURPLE),
-    // chapter 5's optimal heavy ball
-    ("optimal α*, β*", BLACK),
-    // dropout rates
-    ("p = 0", BLACK),
-    ("p = 0.2", SKY_BLUE),
-    ("p = 0.5", VERMILLION),
-    // momentum
-    ("β = 0", BLACK),
-    ("β = 0.9", BLUE),
-    ("β = 0.99", BLUISH_GREEN),
-    ("β = 0.999", ORANGE),
-    ("β = 0.99999", VERMILLION),
-];
-
-/// The key a series name is looked up by: case, spaces, brackets and a trailing "init" are
-/// ignored, so "He (normal)", "he normal" and "He normal init" are the same series.
-pub(crate) fn name_key(name: &str) -> String {
-    let key: String = name
-        .to_lowercase()
-        .replace("beta", "β")
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')'))
-        .collect();
-    ["initialization", "initialisation", "init"]
-        .iter()
-        .find_map(|suffix| key.strip_suffix(suffix).filter(|k| !k.is_empty()))
-        .map_or(key.clone(), str::to_string)
+/// Something drawn in one colour throughout the book, whichever chapter draws it: He
+/// initialisation is vermilion in every figure, and so is ReLU. `lab`'s choices (an
+/// [`Init`](lab::Init), an [`Activation`](lab::Activation)) have theirs here; a chapter gives its
+/// own choices (a bias initialisation, a dropout rate, a momentum) theirs by implementing it.
+pub trait BookColor {
+    /// The colour, or `None` for a series that takes the next free colour of its figure.
+    fn book_color(&self) -> Option<RGBColor>;
 }
 
-/// The book-wide colour of a known series name ("He normal", "ReLU", "β = 0.9", ...), if any.
-/// An unknown name "A + B" takes the colour of A if A has one: "SELU + LeCun normal" is SELU's.
-pub fn book_color(name: &str) -> Option<RGBColor> {
-    let lookup = |name: &str| {
-        let key = name_key(name);
-        BOOK_COLORS
-            .iter()
-            .find(|(n, _)| name_key(n) == key)
-            .map(|&(_, c)| c)
-    };
-    lookup(name).or_else(|| {
-        let (head, _) = name.split_once(" + ")?;
-        lookup(head)
-    })
+impl BookColor for lab::Init {
+    fn book_color(&self) -> Option<RGBColor> {
+        use lab::Init::*;
+        match self {
+            HeNormal | HeUniform => Some(VERMILLION),
+            GlorotNormal | GlorotUniform => Some(BLUE),
+            LeCunNormal => Some(BLUISH_GREEN),
+            OldUniform => Some(ORANGE),
+            Normal { std } if *std == 1.0 => Some(BLACK),
+            Normal { std } if *std == 0.01 => Some(REDDISH_PURPLE),
+            _ => None,
+        }
+    }
 }
 
-/// The colour of a series called `name`: its book-wide colour if it has one, else a palette
-/// colour picked by the name (stable, but two unknown names may share it; within a figure,
-/// [`assign_pens`] gives unknown names distinct colours instead).
-pub fn series_color(name: &str) -> RGBColor {
-    book_color(name).unwrap_or_else(|| {
-        let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
-        CYCLE[(hash % 8) as usize]
-    })
+impl BookColor for lab::Activation {
+    fn book_color(&self) -> Option<RGBColor> {
+        use lab::Activation::*;
+        Some(match self {
+            Relu => VERMILLION,
+            LeakyRelu { .. } => ORANGE,
+            Elu { .. } => REDDISH_PURPLE,
+            Selu => BLUISH_GREEN,
+            Gelu => BLUE,
+            Swish => SKY_BLUE,
+            Mish => DARK_GREY,
+            Tanh => BLACK,
+            Sigmoid => DARK_YELLOW,
+            Softplus => BROWN,
+            Identity => GREY,
+            GeluTanh => return None,
+        })
+    }
 }
 
 /// How a series is drawn: its colour, and whether its line is dashed.
@@ -150,32 +92,41 @@ pub struct Pen {
     pub dashed: bool,
 }
 
-/// Pens for the series of one figure, in order (a repeated name gets the same pen).
+/// Pens for the series of one figure, `(name, book colour)` in order (a repeated name gets the
+/// same pen).
 ///
-/// Known names keep their book-wide colour; the others take [`palette::CYCLE`] in order of
-/// appearance, skipping colours that known names already use in this figure. A colour given to a
-/// second name in the same figure (say "He normal" and "He uniform") is dashed the second time,
-/// and so are colours reused once the cycle runs out. Explicit colours are never dashed here.
-pub fn assign_pens(names: &[&str]) -> Vec<Pen> {
-    let items: Vec<(&str, Option<RGBColor>)> = names.iter().map(|&n| (n, None)).collect();
+/// A series with a book-wide colour ([`BookColor`]) keeps it; the others take
+/// [`palette::CYCLE`] in order of appearance, skipping colours already taken in this figure. A
+/// book colour given to a second name in the same figure (say "He normal" and "He uniform") is
+/// dashed the second time, and so are colours reused once the cycle runs out.
+pub fn assign_pens(series: &[(&str, Option<RGBColor>)]) -> Vec<Pen> {
+    let items: Vec<(&str, Option<RGBColor>, Option<RGBColor>)> =
+        series.iter().map(|&(n, book)| (n, None, book)).collect();
     pens_with_overrides(&items)
 }
 
-/// [`assign_pens`] where some series carry an explicit colour (which other series then avoid).
-pub(crate) fn pens_with_overrides(items: &[(&str, Option<RGBColor>)]) -> Vec<Pen> {
-    let fixed = |name: &str, explicit: Option<RGBColor>| explicit.or_else(|| book_color(name));
-    let mut reserved: Vec<RGBColor> = items.iter().filter_map(|&(n, c)| fixed(n, c)).collect();
+/// [`assign_pens`] where some series carry an explicit colour, which is never dashed here, or a
+/// book colour (see [`BookColor`]), dashed when a second series of the figure has it; the other
+/// series avoid both.
+pub(crate) fn pens_with_overrides(
+    items: &[(&str, Option<RGBColor>, Option<RGBColor>)],
+) -> Vec<Pen> {
+    let fixed = |_name: &str, explicit: Option<RGBColor>, book: Option<RGBColor>| explicit.or(book);
+    let mut reserved: Vec<RGBColor> = items
+        .iter()
+        .filter_map(|&(n, c, b)| fixed(n, c, b))
+        .collect();
     let mut given: Vec<RGBColor> = Vec::new();
     let mut by_name: HashMap<&str, Pen> = HashMap::new();
     let mut overflow = 0;
     let mut pens = Vec::with_capacity(items.len());
-    for &(name, explicit) in items {
+    for &(name, explicit, book) in items {
         // Unnamed series are all different series.
         if let Some(&pen) = by_name.get(name).filter(|_| !name.is_empty()) {
             pens.push(pen);
             continue;
         }
-        let pen = match fixed(name, explicit) {
+        let pen = match fixed(name, explicit, book) {
             // An explicit colour is the caller's choice: never dashed on our own account.
             Some(color) if explicit.is_some() => Pen {
                 color,

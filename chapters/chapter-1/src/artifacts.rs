@@ -4,14 +4,17 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use book_pipeline::plot::{Chart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series};
+use book_pipeline::plot::{
+    BookColor, Chart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series,
+};
 use book_pipeline::report::{Table, fmt_pct, fmt_sig, write_atomic};
+use lab::Init;
 
 use crate::Report;
 use crate::sweep::fitted_factor;
 use crate::training::{SMOOTHING, TrainRun};
 
-const GREY: book_pipeline::plot::RGBColor = book_pipeline::plot::RGBColor(150, 150, 150);
+use book_pipeline::plot::palette::GREY;
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     sweep_figures(r, dir)?;
@@ -31,12 +34,13 @@ fn layer_points(std: &[f64]) -> Vec<(f64, f64)> {
 
 /// One figure per activation: forward and backward std against depth, every init, theory dashed.
 fn sweep_figures(r: &Report, dir: &Path) -> Result<()> {
-    let acts: Vec<String> = crate::sweep::activations()
-        .iter()
-        .map(|a| a.name())
-        .collect();
-    for act in &acts {
-        let sweeps: Vec<_> = r.sweeps.iter().filter(|s| &s.activation == act).collect();
+    for activation in crate::sweep::activations() {
+        let act = activation.name();
+        let sweeps: Vec<_> = r
+            .sweeps
+            .iter()
+            .filter(|s| s.activation == activation)
+            .collect();
         let depth = sweeps[0].forward_std.len();
         let panel = |title: &str, y: &str, backward: bool| {
             let mut chart = LineChart::new(Figure::new(title, ""), "layer", y).log_y();
@@ -46,7 +50,8 @@ fn sweep_figures(r: &Report, dir: &Path) -> Result<()> {
                 } else {
                     &s.forward_std
                 };
-                chart = chart.with_series(Series::line(s.init.clone(), layer_points(std)));
+                chart =
+                    chart.with_series(Series::line(s.init.name(), layer_points(std)).of(&s.init));
             }
             for s in &sweeps {
                 // Theory: the first measured value times the predicted factor per layer, going up
@@ -122,8 +127,8 @@ fn sweep_table(r: &Report, dir: &Path) -> Result<()> {
     let opt = |x: Option<f64>| x.map_or("—".to_string(), |v| fmt_sig(v, 3));
     for s in &r.sweeps {
         t.row([
-            s.activation.clone(),
-            s.init.clone(),
+            s.activation.name(),
+            s.init.name(),
             f(s.forward_std[0]),
             f(s.forward_std[9.min(depth - 1)]),
             f(s.forward_std[depth - 1]),
@@ -161,7 +166,7 @@ fn histogram_figures(r: &Report, dir: &Path) -> Result<()> {
                         } else {
                             &run.gradients[l]
                         };
-                        Histogram::binned(run.init.clone(), b.lo, b.hi, &b.counts)
+                        Histogram::binned(run.init.name(), b.lo, b.hi, &b.counts).of(&run.init)
                     })
                     .collect();
                 (format!("layer {}", l + 1), series)
@@ -190,7 +195,7 @@ fn histogram_figures(r: &Report, dir: &Path) -> Result<()> {
             ("std of activations", &run.activation_std),
             ("std of ∂L/∂z", &run.gradient_std),
         ] {
-            let mut row = vec![run.init.clone(), q.to_string()];
+            let mut row = vec![run.init.name(), q.to_string()];
             row.extend(v.iter().map(|&x| fmt_sig(x, 3)));
             t.row(row);
         }
@@ -208,7 +213,7 @@ fn fans_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
                 &f.forward_std
             };
             chart =
-                chart.with_series(Series::line(f.mode.clone(), layer_points(std)).with_markers());
+                chart.with_series(Series::line(f.mode.name(), layer_points(std)).with_markers());
         }
         for f in &r.fans {
             let th = if backward {
@@ -251,7 +256,7 @@ fn fans_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
     for f in &r.fans {
         for l in 0..f.forward_std.len() {
             t.row([
-                f.mode.clone(),
+                f.mode.name().to_string(),
                 (l + 1).to_string(),
                 fmt_sig(f.forward_std[l], 3),
                 fmt_sig(f.forward_theory[l], 3),
@@ -267,7 +272,7 @@ fn loss_chart(
     title: &str,
     alt: &str,
     runs: &[TrainRun],
-    name: impl Fn(&TrainRun) -> String,
+    series: impl Fn(&TrainRun, Vec<(f64, f64)>) -> Series,
 ) -> LineChart {
     let mut chart = LineChart::new(
         Figure::new(title, alt),
@@ -283,7 +288,7 @@ fn loss_chart(
             .map(|(i, &l)| (((i + 1) * SMOOTHING) as f64, l))
             .collect();
         steps = steps.max(run.history.step_losses.len());
-        chart = chart.with_series(Series::line(name(run), pts));
+        chart = chart.with_series(series(run, pts));
     }
     let ln10 = 10f64.ln();
     chart.with_series(
@@ -294,20 +299,13 @@ fn loss_chart(
 }
 
 fn training_figures_and_table(r: &Report, dir: &Path) -> Result<()> {
-    let init_of = |run: &TrainRun| {
-        run.label
-            .split(" + ")
-            .nth(1)
-            .unwrap_or(&run.label)
-            .to_string()
-    };
     let depth = |net: &str| net.to_string();
     loss_chart(
         "Training a 30-layer ReLU net on Fashion-MNIST",
         "Line chart of the training loss against the step for four initialisations of a 30-layer \
          ReLU MLP: only He's falls; the others stay at ln 10.",
         &r.deep,
-        init_of,
+        |run, pts| Series::line(run.init.name(), pts).of(&run.init),
     )
     .save(&dir.join("training_30_layers.svg"))?;
     loss_chart(
@@ -315,7 +313,7 @@ fn training_figures_and_table(r: &Report, dir: &Path) -> Result<()> {
         "Line chart of the training loss against the step for a 100-layer MLP with ReLU and He \
          initialisation and with SELU and LeCun initialisation.",
         &r.very_deep,
-        |run| run.label.clone(),
+        |run, pts| Series::line(run.label(), pts).of(&run.activation),
     )
     .save(&dir.join("training_100_layers.svg"))?;
     let mut t = Table::new([
@@ -348,7 +346,7 @@ fn training_figures_and_table(r: &Report, dir: &Path) -> Result<()> {
             };
             t.row([
                 net.clone(),
-                run.label.clone(),
+                run.label(),
                 at(0),
                 at(1),
                 at(2),
@@ -376,7 +374,7 @@ fn finite_width_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
                 let name = if s == 0 { "one seed each" } else { "" };
                 chart = chart.with_series(
                     Series::line(name, layer_points(rel))
-                        .color(book_pipeline::plot::series_color("He normal")),
+                        .color(Init::HeNormal.book_color().expect("He has its colour")),
                 );
             }
             chart

@@ -44,7 +44,7 @@ impl FanMode {
 /// measured and predicted.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FanRun {
-    pub mode: String,
+    pub mode: FanMode,
     /// Std of `z` after each layer (inputs have std 1).
     pub forward_std: Vec<f64>,
     pub forward_theory: Vec<f64>,
@@ -87,7 +87,7 @@ pub fn fan_run(mode: FanMode, widths: &[usize], batch: usize, seed: u64) -> FanR
         backward_theory[l] = v.sqrt();
     }
     FanRun {
-        mode: mode.name().into(),
+        mode,
         forward_std: p.activations.iter().map(std_dev).collect(),
         forward_theory,
         backward_std: p.grads.iter().map(std_dev).collect(),

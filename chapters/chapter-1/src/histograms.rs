@@ -34,7 +34,7 @@ impl Binned {
 /// One initialisation's histograms, one per layer.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LayerHistograms {
-    pub init: String,
+    pub init: Init,
     pub activations: Vec<Binned>,
     pub gradients: Vec<Binned>,
     pub activation_std: Vec<f64>,
@@ -74,7 +74,7 @@ pub fn histograms(layers: usize, width: usize, batch: usize, bins: usize, seed: 
     let runs = props
         .iter()
         .map(|(init, p)| LayerHistograms {
-            init: init.name(),
+            init: *init,
             activations: p
                 .activations
                 .iter()

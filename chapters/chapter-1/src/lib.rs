@@ -290,7 +290,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
 pub fn find_sweep(sweeps: &[Sweep], init: Init, act: Activation) -> &Sweep {
     sweeps
         .iter()
-        .find(|s| s.init == init.name() && s.activation == act.name())
+        .find(|s| s.init == init && s.activation == act)
         .expect("pair was run")
 }
 

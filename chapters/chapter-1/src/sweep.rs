@@ -35,8 +35,8 @@ pub fn activations() -> Vec<Activation> {
 /// One (initialisation, activation) pair through the deep net.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Sweep {
-    pub init: String,
-    pub activation: String,
+    pub init: Init,
+    pub activation: Activation,
     /// `forward_std[l]`: std of the activations `a` of layer `l + 1` (NaN where the signal left
     /// f32's faithful range, see [`F32_RANGE`]).
     pub forward_std: Vec<f64>,
@@ -131,8 +131,8 @@ pub fn sweep(
         vec![f64::NAN; depth]
     };
     Sweep {
-        init: init.name(),
-        activation: act.name(),
+        init,
+        activation: act,
         forward_std,
         backward_std,
         saturated_last: saturation(act, p.activations.last().expect("depth ≥ 1")),

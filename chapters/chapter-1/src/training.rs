@@ -22,11 +22,19 @@ pub struct DeepNet {
 /// One training run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TrainRun {
-    pub label: String,
+    pub activation: Activation,
+    pub init: Init,
     pub history: History,
     /// Mean training loss over each window of `smoothing` steps.
     pub smoothed_steps: Vec<f64>,
     pub test_accuracy: f64,
+}
+
+impl TrainRun {
+    /// "ReLU + He normal".
+    pub fn label(&self) -> String {
+        format!("{} + {}", self.activation.name(), self.init.name())
+    }
 }
 
 /// Steps per point of the smoothed loss curve.
@@ -65,7 +73,8 @@ pub fn train_deep(
         evaluate(&model, test).1
     };
     TrainRun {
-        label: format!("{} + {}", activation.name(), init.name()),
+        activation,
+        init,
         history,
         smoothed_steps,
         test_accuracy,

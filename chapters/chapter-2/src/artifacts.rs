@@ -4,16 +4,14 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use book_pipeline::plot::{
-    Chart, Colormap, Figure, HeatmapGrid, LineChart, LineGrid, RGBColor, Series,
-};
+use book_pipeline::plot::{Chart, Colormap, Figure, HeatmapGrid, LineChart, LineGrid, Series};
 use book_pipeline::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 
 use crate::training::{Constant, Run, SMOOTHING, Start};
 use crate::{Report, accuracies, decorrelation_step};
 use lab::stats::{mean, std};
 
-const GREY: RGBColor = RGBColor(150, 150, 150);
+use book_pipeline::plot::palette::GREY;
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     results_table(r, dir)?;
@@ -96,7 +94,7 @@ fn results_table(r: &Report, dir: &Path) -> Result<()> {
         let p = runs[0].last_probe();
         t.row([
             if name == "constant" {
-                runs[0].label.clone()
+                runs[0].label()
             } else {
                 name.to_string()
             },
@@ -169,7 +167,7 @@ fn breaking_table(r: &Report, dir: &Path) -> Result<()> {
         let run = &runs[0];
         let (first, last) = (&run.probes[0].layers[0], &run.last_probe().layers[0]);
         t.row([
-            run.label.clone(),
+            run.label(),
             acc_cell(runs),
             format!(
                 "{} → {}",
@@ -258,12 +256,13 @@ fn smoothed(run: &Run) -> Vec<(f64, f64)> {
 }
 
 fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
+    // The one-unit net starts from the constant rule too, but is another net: its own colour.
     let runs = [
-        ("random (He normal)", &r.random[0]),
-        ("constant", &r.constant_runs[0]),
-        ("one unit per layer", &r.one_unit[0]),
-        ("constant 0.05", &r.naive_constant),
-        ("constant + dropout", &r.dropout[0]),
+        ("random (He normal)", &r.random[0], true),
+        ("constant", &r.constant_runs[0], true),
+        ("one unit per layer", &r.one_unit[0], false),
+        ("constant 0.05", &r.naive_constant, true),
+        ("constant + dropout", &r.dropout[0], true),
     ];
     let mut chart = LineChart::new(
         Figure::new(
@@ -275,8 +274,13 @@ fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
         "cross-entropy (log scale)",
     )
     .log_y();
-    for (name, run) in runs {
-        chart = chart.with_series(Series::line(name, smoothed(run)));
+    for (name, run, book_colored) in runs {
+        let series = Series::line(name, smoothed(run));
+        chart = chart.with_series(if book_colored {
+            series.of(&run.start)
+        } else {
+            series
+        });
     }
     let ln10 = 10f64.ln();
     let last = (r.random[0].smoothed_steps.len() * SMOOTHING) as f64;
@@ -309,7 +313,8 @@ fn symmetry_figure(r: &Report, dir: &Path) -> Result<()> {
     let panel = |title: &str, y: &str, f: fn(&crate::symmetry::LayerProbe) -> f64| {
         let mut c = LineChart::new(Figure::new(title, ""), "SGD step (log scale)", y).log_x();
         for run in &runs {
-            c = c.with_series(Series::line(short_name(run), probe_points(run, 0, f)));
+            c = c
+                .with_series(Series::line(short_name(run), probe_points(run, 0, f)).of(&run.start));
         }
         c
     };
@@ -360,8 +365,16 @@ fn eps_figure(r: &Report, dir: &Path) -> Result<()> {
     .log_x()
     .with_series(Series::line("mean over seeds", means).with_markers())
     .with_series(Series::points("one seed", seeds).color(GREY))
-    .with_series(Series::line("random (He normal)", [(lo, rand_acc), (hi, rand_acc)]).dashed())
-    .with_series(Series::line("constant", [(lo, const_acc), (hi, const_acc)]).dashed())
+    .with_series(
+        Series::line("random (He normal)", [(lo, rand_acc), (hi, rand_acc)])
+            .dashed()
+            .of(&Start::Random),
+    )
+    .with_series(
+        Series::line("constant", [(lo, const_acc), (hi, const_acc)])
+            .dashed()
+            .of(&Start::Constant(Constant::InverseFanIn)),
+    )
     .with_y_range(0.0, 1.0);
     let mut asym = LineChart::new(
         Figure::new("asymmetry of hidden layer 1 (first seed)", ""),

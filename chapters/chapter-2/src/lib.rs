@@ -346,7 +346,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .literature("the layer acts as one unit", "d2l §5.4.2"),
         Claim::new(format!(
             "Dropout ({}) breaks the symmetry: the units of hidden layer 1 decorrelate and the net learns more than without it",
-            r.dropout[0].label
+            r.dropout[0].label()
         ))
         .rule(format!(
             "mean pairwise cosine of hidden layer 1's units < {} in every seed, and dropout − constant test accuracy, paired: 95% CI above 0",

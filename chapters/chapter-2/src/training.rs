@@ -3,6 +3,7 @@
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+use book_pipeline::plot::{BookColor, RGBColor, palette};
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng};
 use lab::train::{History, Observer, TrainConfig, evaluate, fit};
@@ -90,6 +91,20 @@ pub fn build(sizes: &[usize], start: Start, seed: u64) -> Mlp {
 }
 // ANCHOR_END: start
 
+/// The starts drawn in one colour throughout the book: random (He) weights, the constant net
+/// (its 1/n_in constant), the constant net with dropout, all zeros.
+impl BookColor for Start {
+    fn book_color(&self) -> Option<RGBColor> {
+        match self {
+            Start::Random => Init::HeNormal.book_color(),
+            Start::Constant(Constant::InverseFanIn) => Some(palette::BLACK),
+            Start::ConstantDropout { .. } => Some(palette::SKY_BLUE),
+            Start::Zeros => Some(palette::REDDISH_PURPLE),
+            _ => None,
+        }
+    }
+}
+
 impl Start {
     /// A short name for tables and legends ("constant" alone is the chapter's 1/n_in).
     pub fn label(&self) -> String {
@@ -171,7 +186,6 @@ pub fn log_schedule(last: usize, per_decade: usize) -> Vec<usize> {
 /// One training run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Run {
-    pub label: String,
     pub start: Start,
     /// Units per hidden layer.
     pub hidden: Vec<usize>,
@@ -189,6 +203,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// The start's name, e.g. "constant + dropout 0.2".
+    pub fn label(&self) -> String {
+        self.start.label()
+    }
+
     pub fn last_probe(&self) -> &Probe {
         self.probes.last().expect("a probe at step 0")
     }
@@ -243,7 +262,6 @@ pub fn train(job: Job, t: &Training, train_set: &Dataset, test_set: &Dataset) ->
         Vec::new()
     };
     Run {
-        label: job.start.label(),
         start: job.start,
         hidden: job.hidden.to_vec(),
         seed: job.seed,

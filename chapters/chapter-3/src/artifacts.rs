@@ -4,26 +4,20 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use book_pipeline::plot::{Bar, BarChart, Chart, Figure, LineChart, LineGrid, RGBColor, Series};
+use book_pipeline::plot::{
+    Bar, BarChart, BookColor, Chart, Figure, LineChart, LineGrid, RGBColor, Series, palette,
+};
 use book_pipeline::report::{Table, fmt_mean_std, write_atomic};
 
 use crate::imbalance::{Head, SMOOTHING};
-use crate::sweep::against_zero;
+use crate::sweep::{BiasInit, against_zero};
 use crate::{Report, cell, dead_inits, summary, sweep_summaries};
 
-const GREY: RGBColor = RGBColor(150, 150, 150);
+use book_pipeline::plot::palette::GREY;
 
-/// One colour per bias init in every figure of the chapter (Okabe-Ito; PyTorch's default keeps
-/// the book-wide colour of U(±1/√n_in)).
-fn color_of(label: &str) -> RGBColor {
-    match label {
-        "b = 0" => RGBColor(0xCC, 0x79, 0xA7),
-        "b = 0.01" => RGBColor(0x56, 0xB4, 0xE9),
-        "b = 0.1" => RGBColor(0x00, 0x9E, 0x73),
-        "N(0, 2/n_in)" => RGBColor(0x00, 0x72, 0xB2),
-        "b = −1" | "b = log-odds" => RGBColor(0xD5, 0x5E, 0x00),
-        other => book_pipeline::plot::series_color(other),
-    }
+/// The chapter's colour of a bias init (see its [`BookColor`]); every init drawn has one.
+fn color_of(b: BiasInit) -> RGBColor {
+    b.book_color().unwrap_or(palette::GREY)
 }
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
@@ -55,9 +49,9 @@ fn sweep_bars(r: &Report, dir: &Path) -> Result<()> {
     let acc: Vec<Bar> = s
         .iter()
         .map(|s| {
-            let mut b =
-                Bar::new(&s.bias, 100.0 * s.accuracy_mean).with_error(100.0 * s.accuracy_std);
-            b.color = Some(color_of(&s.bias));
+            let mut b = Bar::new(s.bias.label(), 100.0 * s.accuracy_mean)
+                .with_error(100.0 * s.accuracy_std);
+            b.color = Some(color_of(s.bias));
             b
         })
         .collect();
@@ -80,8 +74,8 @@ fn sweep_bars(r: &Report, dir: &Path) -> Result<()> {
     let loss: Vec<Bar> = s
         .iter()
         .map(|s| {
-            let mut b = Bar::new(&s.bias, s.epoch1_loss_mean).with_error(s.epoch1_loss_std);
-            b.color = Some(color_of(&s.bias));
+            let mut b = Bar::new(s.bias.label(), s.epoch1_loss_mean).with_error(s.epoch1_loss_std);
+            b.color = Some(color_of(s.bias));
             b
         })
         .collect();
@@ -116,9 +110,10 @@ fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
     );
     let mut acc = LineChart::new(Figure::new("test accuracy", ""), "epoch", "accuracy (%)");
     for s in &s {
-        let c = color_of(&s.bias);
-        loss = loss.with_series(Series::line(&s.bias, curve(&s.loss_curve_mean, 1.0)).color(c));
-        acc = acc.with_series(Series::line(&s.bias, curve(&s.curve_mean, 100.0)).color(c));
+        let c = color_of(s.bias);
+        loss =
+            loss.with_series(Series::line(s.bias.label(), curve(&s.loss_curve_mean, 1.0)).color(c));
+        acc = acc.with_series(Series::line(s.bias.label(), curve(&s.curve_mean, 100.0)).color(c));
     }
     LineGrid::new(
         Figure::new(
@@ -163,7 +158,7 @@ fn sweep_tables(r: &Report, dir: &Path) -> Result<()> {
             format!("{:+.4} ± {:.4}", x.paired_loss1_mean, x.paired_loss1_std).replace('-', "−"),
         );
         t.row([
-            x.bias.clone(),
+            x.bias.label(),
             fmt_mean_std(100.0 * x.accuracy_mean, 100.0 * x.accuracy_std, 2),
             gain,
             fmt_mean_std(x.epoch1_loss_mean, x.epoch1_loss_std, 4),
@@ -185,7 +180,7 @@ fn sweep_tables(r: &Report, dir: &Path) -> Result<()> {
     .numeric_columns(&[1, 2, 3]);
     for (x, e) in s[1..].iter().zip(&tests) {
         t.row([
-            x.bias.clone(),
+            x.bias.label(),
             format!("{:+.2}", e.mean).replace('-', "−"),
             e.ci90.fmt_signed(2).replace('-', "−"),
             format!("±{margin}"),
@@ -213,9 +208,9 @@ fn dead_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         let s = summary(r, b);
         let pts = s.dead_mean.iter().enumerate().map(|(e, &d)| (e as f64, d));
         chart = chart.with_series(
-            Series::line(&s.bias, pts)
+            Series::line(s.bias.label(), pts)
                 .with_markers()
-                .color(color_of(&s.bias)),
+                .color(color_of(s.bias)),
         );
     }
     chart.save(&dir.join("dead_units.svg"))?;
@@ -226,7 +221,7 @@ fn dead_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
     head.extend((1..=layers).map(|l| format!("layer {l}, trained")));
     let mut t = Table::new(head).numeric_columns(&(1..=2 * layers).collect::<Vec<_>>());
     for d in &r.dead {
-        let mut row = vec![d.bias.clone()];
+        let mut row = vec![d.bias.label()];
         row.extend(
             d.at_init
                 .iter()
@@ -266,12 +261,13 @@ fn imbalance_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
                     .collect();
                 end = pts.last().map_or(1.0, |p| p.0);
                 entropy = c.prior_entropy;
-                let bias = if head.log_odds {
-                    "b = log-odds"
+                // The log-odds start in the colour of the chapter's other biased start.
+                let color = if head.log_odds {
+                    palette::VERMILLION
                 } else {
-                    "b = 0"
+                    color_of(BiasInit::Zero)
                 };
-                let line = Series::line(&c.head, pts).color(color_of(bias));
+                let line = Series::line(c.head.label(), pts).color(color);
                 chart = chart.with_series(if head.zero_weights {
                     line
                 } else {
@@ -317,7 +313,7 @@ fn imbalance_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
     for c in &r.imbalance {
         t.row([
             format!("1:{} ({} images)", c.ratio, c.train_samples),
-            c.head.clone(),
+            c.head.label(),
             format!("{:.4}", c.prior),
             format!("{:.4}", c.prior_entropy),
             format!("{:.4}", c.initial_loss),

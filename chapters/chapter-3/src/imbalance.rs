@@ -129,7 +129,7 @@ pub fn train_binary(net: &Net, head: Head, seed: u64, train: &Dataset, test: &Da
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Cell {
     pub ratio: usize,
-    pub head: String,
+    pub head: Head,
     /// Fraction of positives in the training set and its entropy.
     pub prior: f64,
     pub prior_entropy: f64,
@@ -177,7 +177,7 @@ pub fn summarise(ratio: usize, head: Head, train: &Dataset, batch: usize, runs: 
         .collect();
     Cell {
         ratio,
-        head: head.label(),
+        head,
         prior,
         prior_entropy,
         train_samples: train.len(),

@@ -107,7 +107,7 @@ pub fn dead_inits() -> Vec<BiasInit> {
 /// Dead units per hidden layer (mean over seeds), at init and after training.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DeadRow {
-    pub bias: String,
+    pub bias: BiasInit,
     pub at_init: Vec<f64>,
     pub trained: Vec<f64>,
 }
@@ -181,7 +181,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     let dead = dead_inits()
         .iter()
         .map(|b| {
-            let mine: Vec<&sweep::Run> = runs.iter().filter(|r| r.bias == b.label()).collect();
+            let mine: Vec<&sweep::Run> = runs.iter().filter(|r| r.bias == *b).collect();
             let layers = cfg.net.hidden.len();
             // Over the runs that reached epoch `e` (a diverged run stops counting early).
             let mean_at = |e: usize, l: usize| {
@@ -193,7 +193,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
                 mean(&counts)
             };
             DeadRow {
-                bias: b.label(),
+                bias: *b,
                 at_init: (0..layers).map(|l| mean_at(0, l)).collect(),
                 trained: (0..layers).map(|l| mean_at(cfg.net.epochs, l)).collect(),
             }
@@ -257,10 +257,10 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
 
 /// The summaries of experiment 1's five inits.
 pub fn sweep_summaries(r: &Report) -> Vec<&Summary> {
-    let labels: Vec<String> = sweep_inits().iter().map(|b| b.label()).collect();
+    let inits = sweep_inits();
     r.summaries
         .iter()
-        .filter(|s| labels.contains(&s.bias))
+        .filter(|s| inits.contains(&s.bias))
         .collect()
 }
 
@@ -268,7 +268,7 @@ pub fn sweep_summaries(r: &Report) -> Vec<&Summary> {
 pub fn summary(r: &Report, b: BiasInit) -> &Summary {
     r.summaries
         .iter()
-        .find(|s| s.bias == b.label())
+        .find(|s| s.bias == b)
         .expect("init was run")
 }
 
@@ -276,7 +276,7 @@ pub fn summary(r: &Report, b: BiasInit) -> &Summary {
 pub fn cell(r: &Report, ratio: usize, head: Head) -> &Cell {
     r.imbalance
         .iter()
-        .find(|c| c.ratio == ratio && c.head == head.label())
+        .find(|c| c.ratio == ratio && c.head == head)
         .expect("cell was run")
 }
 
@@ -325,7 +325,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .measured(format!(
             "{equivalent} of {} equivalent; widest 90% CI: {} {} points; {} seeds",
             others.len(),
-            worst.1.bias,
+            worst.1.bias.label(),
             worst.0.ci90.fmt_signed(2),
             r.seeds
         ))

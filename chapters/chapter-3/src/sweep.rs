@@ -7,6 +7,7 @@
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+use book_pipeline::plot::{BookColor, RGBColor, palette};
 use lab::data::Dataset;
 use lab::layer::Mlp;
 use lab::rng::{derive_seed, rng};
@@ -36,6 +37,22 @@ pub enum BiasInit {
     PyTorch,
     /// N(0, 2/n_in): the same distribution as the He-normal weights.
     LikeWeights,
+}
+
+/// One colour per bias init in every figure of the chapter (Okabe–Ito); PyTorch's default keeps
+/// the book-wide colour of U(±1/√n_in), its distribution.
+impl BookColor for BiasInit {
+    fn book_color(&self) -> Option<RGBColor> {
+        match *self {
+            BiasInit::Zero => Some(palette::REDDISH_PURPLE),
+            BiasInit::Constant(0.01) => Some(palette::SKY_BLUE),
+            BiasInit::Constant(0.1) => Some(palette::BLUISH_GREEN),
+            BiasInit::Constant(-1.0) => Some(palette::VERMILLION),
+            BiasInit::Constant(_) => None,
+            BiasInit::PyTorch => self.init().book_color(),
+            BiasInit::LikeWeights => Some(palette::BLUE),
+        }
+    }
 }
 
 impl BiasInit {
@@ -110,7 +127,7 @@ impl Observer for DeadCounter<'_> {
 /// One training run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Run {
-    pub bias: String,
+    pub bias: BiasInit,
     pub seed_index: usize,
     /// Test accuracy after each epoch (index 0: before training); NaN after a divergence.
     pub test_accuracy: Vec<f64>,
@@ -155,7 +172,7 @@ pub fn train_one(
         v
     };
     Run {
-        bias: bias.label(),
+        bias,
         seed_index,
         test_accuracy: per_epoch(|e| e.val_accuracy),
         train_loss: per_epoch(|e| e.train_loss),
@@ -181,7 +198,7 @@ pub fn against_zero(zero: &Summary, others: &[&Summary], margin: f64) -> Vec<Equ
 /// Across-seed summary of one bias init.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Summary {
-    pub bias: String,
+    pub bias: BiasInit,
     /// Per seed, in seed order: the final test accuracy, the mean training loss of epoch 1, and
     /// the dead hidden units (all layers) after training (NaN for a run that diverged first).
     pub accuracy: Vec<f64>,
@@ -210,11 +227,9 @@ pub struct Summary {
     pub dead_mean: Vec<f64>,
 }
 
-/// Summarise the runs of `bias` (matched by label), pairing each seed with `b = 0`'s.
+/// Summarise the runs of `bias`, pairing each seed with `b = 0`'s.
 pub fn summarise(runs: &[Run], bias: BiasInit) -> Summary {
-    let label = bias.label();
-    let mine: Vec<&Run> = runs.iter().filter(|r| r.bias == label).collect();
-    let zero_label = BiasInit::Zero.label();
+    let mine: Vec<&Run> = runs.iter().filter(|r| r.bias == bias).collect();
     let final_acc = |r: &Run| *r.test_accuracy.last().expect("epochs");
     let acc: Vec<f64> = mine.iter().map(|r| final_acc(r)).collect();
     let loss1: Vec<f64> = mine.iter().map(|r| r.train_loss[1]).collect();
@@ -223,7 +238,7 @@ pub fn summarise(runs: &[Run], bias: BiasInit) -> Summary {
         mine.iter()
             .filter_map(|r| {
                 runs.iter()
-                    .find(|z| z.bias == zero_label && z.seed_index == r.seed_index)
+                    .find(|z| z.bias == BiasInit::Zero && z.seed_index == r.seed_index)
                     .map(|z| f(r) - f(z))
             })
             .collect()
@@ -263,7 +278,7 @@ pub fn summarise(runs: &[Run], bias: BiasInit) -> Summary {
         .collect();
     let final_test_loss: Vec<f64> = mine.iter().map(|r| r.final_test_loss).collect();
     Summary {
-        bias: label,
+        bias,
         accuracy_mean: mean(&acc),
         accuracy_std: std(&acc),
         epoch1_loss_mean: mean(&loss1),

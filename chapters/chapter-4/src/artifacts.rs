@@ -12,6 +12,17 @@ use lab::stats::{mean, median, std};
 use crate::Report;
 use crate::cost::relative_cost;
 use crate::outputs::{ClassFit, RegressionFit};
+use book_pipeline::plot::BookColor;
+use lab::Activation;
+
+/// A regression output's name: the identity is called a linear output there.
+fn output_name(output: Activation) -> String {
+    if output == Activation::Identity {
+        "linear".into()
+    } else {
+        output.name()
+    }
+}
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     gallery(r, dir)?;
@@ -33,7 +44,7 @@ fn gallery(r: &Report, dir: &Path) -> Result<()> {
                     .zip(v.iter().copied())
                     .collect::<Vec<_>>()
             };
-            LineChart::new(Figure::new(c.name.clone(), ""), "z", "")
+            LineChart::new(Figure::new(c.activation.name(), ""), "z", "")
                 .with_series(Series::line("f(z)", pts(&c.f)).color(BLACK))
                 .with_series(Series::line("f′(z)", pts(&c.df)).color(GREY).dashed())
                 .with_y_range(-2.0, 4.0)
@@ -66,7 +77,7 @@ fn cost(r: &Report, dir: &Path) -> Result<()> {
     let relu_epoch = r
         .quality
         .iter()
-        .find(|q| q.name == "ReLU")
+        .find(|q| q.hidden.activation() == Some(Activation::Relu))
         .map(|q| q.timings.epoch_seconds);
     let mut bars = Vec::new();
     for c in &r.costs {
@@ -76,26 +87,26 @@ fn cost(r: &Report, dir: &Path) -> Result<()> {
         let epoch = r
             .quality
             .iter()
-            .find(|q| q.name == c.activation)
+            .find(|q| q.hidden.activation() == Some(c.activation))
             .map(|q| q.timings.epoch_seconds);
-        let (rel1, ci1) = relative_cost(&r.costs, &c.activation, 1);
+        let (rel1, ci1) = relative_cost(&r.costs, c.activation, 1);
         t.row([
-            c.activation.clone(),
+            c.activation.name(),
             fmt_sig(per(one.forward_median()), 3),
             fmt_sig(per(one.backward_median()), 3),
             fmt_sig(one.throughput(c.elements) / 1e6, 3),
             fmt_sig(two.throughput(c.elements) / 1e6, 3),
             format!("{rel1:.2}× {}", ci1.fmt(2)),
-            format!("{:.2}×", relative_cost(&r.costs, &c.activation, 2).0),
+            format!("{:.2}×", relative_cost(&r.costs, c.activation, 2).0),
             epoch.map_or("—".into(), |e| fmt_sig(e, 3)),
             match (epoch, relu_epoch) {
                 (Some(e), Some(b)) => format!("{:.2}×", e / b),
                 _ => "—".into(),
             },
         ]);
-        bars.push(Bar::new(c.activation.clone(), per(median(&one.totals()))));
+        bars.push(Bar::new(c.activation.name(), per(median(&one.totals()))).of(&c.activation));
     }
-    if let Some(glu) = r.quality.iter().find(|q| q.name == "GLU") {
+    if let Some(glu) = r.quality.iter().find(|q| q.hidden.activation().is_none()) {
         let e = glu.timings.epoch_seconds;
         t.row([
             "GLU (layer)".to_string(),
@@ -161,13 +172,19 @@ fn quality(r: &Report, dir: &Path) -> Result<()> {
                 (e as f64, mean(&accs))
             })
             .collect();
-        chart = chart.with_series(Series::line(run.name.clone(), pts).with_markers());
+        chart = chart.with_series(
+            Series::line(run.hidden.name(), pts)
+                .with_markers()
+                .of(&run.hidden),
+        );
         bars.push(
-            Bar::new(run.name.clone(), 100.0 * run.final_mean).with_error(100.0 * run.final_std),
+            Bar::new(run.hidden.name(), 100.0 * run.final_mean)
+                .with_error(100.0 * run.final_std)
+                .of(&run.hidden),
         );
         t.row([
-            run.name.clone(),
-            run.init.clone(),
+            run.hidden.name(),
+            run.hidden.init_name(),
             run.n_params.to_string(),
             format!(
                 "{}%",
@@ -235,9 +252,11 @@ fn dying(r: &Report, dir: &Path) -> Result<()> {
                 continue;
             }
             chart = chart.with_series(
-                Series::line(run.activation.clone(), layer_mean(&trained)).with_markers(),
+                Series::line(run.activation.name(), layer_mean(&trained))
+                    .with_markers()
+                    .of(&run.activation),
             );
-            if run.activation == "ReLU" {
+            if run.activation == Activation::Relu {
                 chart = chart.with_series(
                     Series::line("ReLU, at init", layer_mean(&pick(&run.at_init)))
                         .color(GREY)
@@ -274,7 +293,7 @@ fn dying(r: &Report, dir: &Path) -> Result<()> {
     let list = |v: Vec<String>| v.join(", ");
     for run in &r.dying {
         t.row([
-            run.activation.clone(),
+            run.activation.name(),
             list(
                 run.at_init
                     .iter()
@@ -329,10 +348,10 @@ fn selu(r: &Report, dir: &Path) -> Result<()> {
     for run in &r.selu {
         let name = format!(
             "{} + {}",
-            run.activation,
-            run.init.trim_end_matches(" normal")
+            run.activation.name(),
+            run.init.name().trim_end_matches(" normal")
         );
-        let color = book_pipeline::plot::series_color(&run.activation);
+        let color = run.activation.book_color().unwrap_or(GREY);
         mean_panel =
             mean_panel.with_series(Series::line(name.clone(), pts(&run.mean)).color(color));
         std_panel = std_panel.with_series(Series::line(name, pts(&run.std)).color(color));
@@ -367,7 +386,7 @@ fn selu(r: &Report, dir: &Path) -> Result<()> {
             format!("{} ± {}", fmt_sig(m, 3), fmt_sig(sd, 2))
         };
         t.row([
-            format!("{} + {}", run.activation, run.init),
+            format!("{} + {}", run.activation.name(), run.init.name()),
             f(&run.at_check, 0),
             f(&run.at_check, 1),
             f(&run.at_last, 0),
@@ -395,15 +414,13 @@ fn outputs(r: &Report, dir: &Path) -> Result<()> {
                     .dashed(),
                 );
             for f in fits {
-                let name = if f.output == "identity" {
-                    "linear".to_string()
-                } else {
-                    f.output.clone()
-                };
-                chart = chart.with_series(Series::line(
-                    name,
-                    o.grid.iter().copied().zip(f.curve.iter().copied()),
-                ));
+                chart = chart.with_series(
+                    Series::line(
+                        output_name(f.output),
+                        o.grid.iter().copied().zip(f.curve.iter().copied()),
+                    )
+                    .of(&f.output),
+                );
             }
             chart
         };
@@ -441,11 +458,7 @@ fn outputs(r: &Report, dir: &Path) -> Result<()> {
                 let (om, os) = (mean(&col(|f| f.outside)), std(&col(|f| f.outside)));
                 let (em, es) = (mean(&col(|f| f.extreme)), std(&col(|f| f.extreme)));
                 let (rm, rs) = (mean(&col(|f| f.rmse)), std(&col(|f| f.rmse)));
-                let name = if fits[0].output == "identity" {
-                    "linear".to_string()
-                } else {
-                    fits[0].output.clone()
-                };
+                let name = output_name(fits[0].output);
                 t.row([
                     task.to_string(),
                     name,
@@ -484,7 +497,7 @@ fn outputs(r: &Report, dir: &Path) -> Result<()> {
                 let (om, os) = (mean(&col(|f| f.off)), std(&col(|f| f.off)));
                 t.row([
                     task.to_string(),
-                    fits[0].output.clone(),
+                    fits[0].output.name().to_string(),
                     format!("{}%", fmt_mean_std(100.0 * am, 100.0 * as_, 1)),
                     fmt_mean_std(em, es, 3),
                     fmt_mean_std(om, os, 3),

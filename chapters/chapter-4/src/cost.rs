@@ -57,7 +57,7 @@ impl KernelTime {
 /// One activation's measurements.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct KernelCost {
-    pub activation: String,
+    pub activation: Activation,
     /// Exactly how many elements were timed (whole chunks).
     pub elements: usize,
     pub timings: Vec<KernelTime>,
@@ -138,17 +138,17 @@ pub fn kernel_costs(elements: usize, repeats: usize, seed: u64) -> Vec<KernelCos
     acts.iter()
         .enumerate()
         .map(|(i, act)| KernelCost {
-            activation: act.name(),
+            activation: *act,
             elements: n_chunks * CHUNK_ROWS * CHUNK_COLS,
             timings: per_threads.iter().map(|ts| ts[i].clone()).collect(),
         })
         .collect()
 }
 
-fn timing<'a>(costs: &'a [KernelCost], name: &str, threads: usize) -> &'a KernelTime {
+fn timing(costs: &[KernelCost], act: Activation, threads: usize) -> &KernelTime {
     costs
         .iter()
-        .find(|c| c.activation == name)
+        .find(|c| c.activation == act)
         .expect("timed")
         .timings
         .iter()
@@ -156,13 +156,13 @@ fn timing<'a>(costs: &'a [KernelCost], name: &str, threads: usize) -> &'a Kernel
         .expect("thread count")
 }
 
-/// The cost of `name` relative to ReLU with `threads` threads: the median over rounds of the
+/// The cost of `act` relative to ReLU with `threads` threads: the median over rounds of the
 /// ratio of its forward + backward time to ReLU's in the same round, and the percentile-
 /// bootstrap 95% interval of that median over the rounds.
-pub fn relative_cost(costs: &[KernelCost], name: &str, threads: usize) -> (f64, Interval) {
+pub fn relative_cost(costs: &[KernelCost], act: Activation, threads: usize) -> (f64, Interval) {
     paired_ratio(
-        &timing(costs, name, threads).totals(),
-        &timing(costs, "ReLU", threads).totals(),
+        &timing(costs, act, threads).totals(),
+        &timing(costs, Activation::Relu, threads).totals(),
         Bootstrap::default(),
     )
 }

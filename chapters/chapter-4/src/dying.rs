@@ -76,7 +76,7 @@ pub fn count_units(mlp: &Mlp, x: ArrayView2<f32>) -> UnitCount {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DyingRun {
-    pub activation: String,
+    pub activation: Activation,
     pub hidden_units: usize,
     /// Per seed: counts at initialisation and after training.
     pub at_init: Vec<UnitCount>,
@@ -118,7 +118,7 @@ pub fn dying(cfg: &DyingConfig, train: &Dataset, test: &Dataset, seed: u64) -> V
         .map(|(a, act)| {
             let rs = &results[a * cfg.seeds..(a + 1) * cfg.seeds];
             DyingRun {
-                activation: act.name(),
+                activation: *act,
                 hidden_units: cfg.depth * cfg.width,
                 at_init: rs.iter().map(|r| r.0.clone()).collect(),
                 trained: rs.iter().map(|r| r.1.clone()).collect(),

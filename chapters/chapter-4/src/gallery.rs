@@ -7,7 +7,7 @@ use lab::Activation;
 /// f and f′ of one activation, sampled on `z`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Curve {
-    pub name: String,
+    pub activation: Activation,
     pub z: Vec<f64>,
     pub f: Vec<f64>,
     pub df: Vec<f64>,
@@ -29,7 +29,7 @@ pub fn gallery(points: usize, lim: f64) -> Vec<Curve> {
     activations()
         .into_iter()
         .map(|a| Curve {
-            name: a.name(),
+            activation: a,
             f: z.iter().map(|&x| f64::from(a.f(x as f32))).collect(),
             df: z.iter().map(|&x| f64::from(a.df(x as f32))).collect(),
             z: z.clone(),

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use book_pipeline::claim::{Claim, Scale, Threshold};
 use book_pipeline::progress::Progress;
+use lab::Activation;
 use lab::data::{Standardizer, fashion_mnist};
 use lab::stats::{Interval, Paired, mean};
 
@@ -31,7 +32,7 @@ use cost::{KernelCost, kernel_costs, relative_cost};
 use dying::{DyingConfig, DyingRun, dying};
 use gallery::gallery;
 use outputs::{OutputConfig, Outputs, outputs};
-use quality::{QualityConfig, QualityRun, modern, quality};
+use quality::{QualityConfig, QualityRun, quality};
 use selu::{SeluConfig, SeluRun, selu_sweep};
 
 /// The chapter, as the book pipeline sees it.
@@ -186,9 +187,12 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     })
 }
 
-/// The quality run called `name`.
-pub fn find_quality<'a>(r: &'a Report, name: &str) -> &'a QualityRun {
-    r.quality.iter().find(|q| q.name == name).expect("run")
+/// The quality run of the plain activation `act`.
+pub fn find_quality(r: &Report, act: Activation) -> &QualityRun {
+    r.quality
+        .iter()
+        .find(|q| q.hidden.activation() == Some(act))
+        .expect("run")
 }
 
 // ANCHOR: thresholds
@@ -220,12 +224,12 @@ fn ratio(x: (f64, Interval)) -> String {
 pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     let cfg = &r.config;
     // 1. Cost, 1 thread.
-    let rel = |n: &str| relative_cost(&r.costs, n, 1);
+    let rel = |a: Activation| relative_cost(&r.costs, a, 1);
     let others: Vec<(String, (f64, Interval))> = r
         .costs
         .iter()
-        .filter(|c| c.activation != "ReLU")
-        .map(|c| (c.activation.clone(), rel(&c.activation)))
+        .filter(|c| c.activation != Activation::Relu)
+        .map(|c| (c.activation.name(), rel(c.activation)))
         .collect();
     let cheapest = others
         .iter()
@@ -236,23 +240,27 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .filter(|o| o.1.1.below(CHEAPER.at(scale)))
         .map(|o| o.0.as_str())
         .collect();
-    let leaky = [rel("leaky ReLU 0.01"), rel("leaky ReLU 0.2")];
+    let leaky = [
+        rel(Activation::LeakyRelu { alpha: 0.01 }),
+        rel(Activation::LeakyRelu { alpha: 0.2 }),
+    ];
     let leaky_ok = leaky.iter().all(|l| l.1.below(LEAKY_MAX.at(scale)));
-    let smooth: Vec<(&str, (f64, Interval))> = ["GELU", "Swish", "Mish"]
-        .iter()
-        .map(|&n| (n, rel(n)))
-        .collect();
+    let smooth: Vec<(String, (f64, Interval))> =
+        [Activation::Gelu, Activation::Swish, Activation::Mish]
+            .iter()
+            .map(|&a| (a.name(), rel(a)))
+            .collect();
     let smooth_ok = smooth.iter().all(|s| s.1.1.above(SMOOTH_MIN.at(scale)));
 
     // 3. Quality, paired by seed (every activation trains on the same batches).
-    let sigmoid = find_quality(r, "sigmoid");
+    let sigmoid = find_quality(r, Activation::Sigmoid);
     let slowest: Vec<(String, Paired)> = r
         .quality
         .iter()
-        .filter(|q| q.name != "sigmoid")
+        .filter(|q| q.hidden != sigmoid.hidden)
         .map(|q| {
             (
-                q.name.clone(),
+                q.hidden.name(),
                 Paired::new(&q.area_points(), &sigmoid.area_points()),
             )
         })
@@ -266,14 +274,14 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .filter(|&s| slowest.iter().all(|(_, p)| p.diffs[s] > 0.0))
         .count();
     let margin = SAME_AS_RELU.at(scale);
-    let relu = find_quality(r, "ReLU");
+    let relu = find_quality(r, Activation::Relu);
     let same: Vec<(String, lab::stats::Equivalence)> = r
         .quality
         .iter()
-        .filter(|q| modern(&q.name) && q.name != "ReLU")
+        .filter(|q| q.hidden.is_modern() && q.hidden != relu.hidden)
         .map(|q| {
             let p = Paired::new(&q.final_points(), &relu.final_points());
-            (q.name.clone(), p.equivalence(margin))
+            (q.hidden.name(), p.equivalence(margin))
         })
         .collect();
     let equivalent = same.iter().filter(|s| s.1.equivalent).count();
@@ -284,8 +292,11 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .expect("runs");
 
     // 4. Dying: ReLU's dead units after training against at initialisation, paired by seed.
-    let find_dying = |n: &str| r.dying.iter().find(|d| d.activation == n).expect("run");
-    let relu_d = find_dying("ReLU");
+    let relu_d = r
+        .dying
+        .iter()
+        .find(|d| d.activation == Activation::Relu)
+        .expect("run");
     let count = |cs: &[dying::UnitCount]| -> Vec<f64> {
         cs.iter().map(|c| c.dead_total() as f64).collect()
     };
@@ -295,7 +306,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     let leaky_inactive: Vec<usize> = r
         .dying
         .iter()
-        .filter(|d| d.activation.starts_with("leaky"))
+        .filter(|d| matches!(d.activation, Activation::LeakyRelu { .. }))
         .flat_map(|d| {
             d.trained
                 .iter()

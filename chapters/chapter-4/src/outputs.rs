@@ -46,7 +46,7 @@ pub fn bounded_target(x: f32) -> f32 {
 /// A regression fit evaluated on a grid of x over [−3, 3].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RegressionFit {
-    pub output: String,
+    pub output: Activation,
     /// Fraction of grid predictions outside the target's range, and the extreme prediction
     /// (the minimum for the positive task, the largest |ŷ| for the bounded one).
     pub outside: f64,
@@ -56,10 +56,34 @@ pub struct RegressionFit {
     pub curve: Vec<f64>,
 }
 
+/// The output layer of a classification fit.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ClassOutput {
+    /// One logit through a sigmoid, binary cross-entropy.
+    Sigmoid,
+    /// One linear output fitted to the 0/1 labels by MSE (a linear probability model).
+    Linear,
+    /// Softmax with cross-entropy.
+    Softmax,
+    /// One sigmoid per class, each with binary cross-entropy.
+    IndependentSigmoids,
+}
+
+impl ClassOutput {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClassOutput::Sigmoid => "sigmoid",
+            ClassOutput::Linear => "linear",
+            ClassOutput::Softmax => "softmax",
+            ClassOutput::IndependentSigmoids => "independent sigmoids",
+        }
+    }
+}
+
 /// A binary or multi-class fit.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClassFit {
-    pub output: String,
+    pub output: ClassOutput,
     pub accuracy: f64,
     /// 15-bin expected calibration error of the probabilities (clipped to [0, 1], or for
     /// independent sigmoids normalised to sum to 1).
@@ -165,7 +189,7 @@ fn regression(
             let outside = |p: f64| if positive { p < 0.0 } else { p.abs() > 1.0 };
             let n = pred.len() as f64;
             RegressionFit {
-                output: out.name(),
+                output: out,
                 outside: pred.iter().filter(|&&p| outside(p)).count() as f64 / n,
                 extreme: if positive {
                     pred.iter().copied().fold(f64::INFINITY, f64::min)
@@ -239,9 +263,9 @@ fn binary(cfg: &OutputConfig, train: &Dataset, test: &Dataset, seed: u64) -> Vec
         });
         fits.push(ClassFit {
             output: if sigmoid_output {
-                "sigmoid".into()
+                ClassOutput::Sigmoid
             } else {
-                "linear".into()
+                ClassOutput::Linear
             },
             accuracy: accuracy(probs.view(), &te.y),
             ece: ece(probs.view(), &te.y, cfg.ece_bins),
@@ -301,9 +325,9 @@ fn exclusive(cfg: &OutputConfig, train: &Dataset, test: &Dataset, seed: u64) -> 
         };
         fits.push(ClassFit {
             output: if use_softmax {
-                "softmax".into()
+                ClassOutput::Softmax
             } else {
-                "independent sigmoids".into()
+                ClassOutput::IndependentSigmoids
             },
             accuracy: accuracy(probs.view(), &test.y),
             ece: ece(probs.view(), &test.y, cfg.ece_bins),

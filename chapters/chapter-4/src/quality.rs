@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use book_pipeline::plot::{BookColor, RGBColor};
 use book_pipeline::progress::Progress;
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng_stream};
@@ -86,8 +87,7 @@ pub fn candidates() -> Vec<Hidden> {
 /// One hidden choice over all seeds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QualityRun {
-    pub name: String,
-    pub init: String,
+    pub hidden: Hidden,
     pub n_params: usize,
     /// One learning curve per seed.
     pub curves: Vec<Curve>,
@@ -213,8 +213,7 @@ pub fn quality(
                 .flat_map(|c| c.seconds_per_epoch.iter().copied())
                 .collect();
             QualityRun {
-                name: h.name(),
-                init: h.init_name(),
+                hidden: *h,
                 n_params: runs[0].1,
                 final_mean: mean(&finals),
                 final_std: std(&finals),
@@ -237,7 +236,30 @@ pub fn quality(
         .collect()
 }
 
-/// The ReLU family and the smooth variants: what "within a few points of each other" is about.
-pub fn modern(name: &str) -> bool {
-    !matches!(name, "sigmoid" | "tanh")
+impl Hidden {
+    /// The ReLU family and the smooth variants (and GLU): what "within a few points of each
+    /// other" is about; the saturating sigmoid and tanh are not.
+    pub fn is_modern(&self) -> bool {
+        !matches!(
+            self,
+            Hidden::Plain {
+                activation: Activation::Sigmoid | Activation::Tanh,
+                ..
+            }
+        )
+    }
+    /// The plain activation, if it is one.
+    pub fn activation(&self) -> Option<Activation> {
+        match *self {
+            Hidden::Plain { activation, .. } => Some(activation),
+            Hidden::Glu { .. } => None,
+        }
+    }
+}
+
+/// A plain activation has its book-wide colour; GLU takes the figure's next.
+impl BookColor for Hidden {
+    fn book_color(&self) -> Option<RGBColor> {
+        self.activation().and_then(|a| a.book_color())
+    }
 }

@@ -33,8 +33,8 @@ pub fn pairs() -> Vec<(Activation, Init)> {
 /// (where a self-normalising net has settled on its fixed point).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SeluRun {
-    pub activation: String,
-    pub init: String,
+    pub activation: Activation,
+    pub init: Init,
     pub mean: Vec<f64>,
     pub std: Vec<f64>,
     pub at_check: Vec<(f64, f64)>,
@@ -85,8 +85,8 @@ pub fn selu_sweep(cfg: &SeluConfig, seed: u64) -> Vec<SeluRun> {
                 (mean(&m), mean(&s))
             };
             SeluRun {
-                activation: act.name(),
-                init: init.name(),
+                activation: act,
+                init,
                 mean: avg(|s| s.0),
                 std: avg(|s| s.1),
                 at_check: runs.iter().map(|r| r[cfg.check_layer - 1]).collect(),

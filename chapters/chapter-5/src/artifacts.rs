@@ -8,10 +8,9 @@ use book_pipeline::plot::{Chart, ContourPlot, Figure, LineChart, LineGrid, Serie
 use book_pipeline::report::{Table, fmt_sig, write_atomic};
 use lab::stats::{mean, std};
 
-use crate::quadratic::{Momentum, RootKind, e_folding};
-use crate::{
-    FIXED, NESTEROV, OPTIMAL, RAMP, RAMPED, Report, SCALED, heavy_label, mlp_runs, quad_run,
-};
+use crate::mlp::Family;
+use crate::quadratic::{Momentum, QuadKind, RootKind, e_folding};
+use crate::{Beta, Report, mlp_runs, quad_run};
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     quadratic_table(r, dir)?;
@@ -48,7 +47,7 @@ fn quadratic_table(r: &Report, dir: &Path) -> Result<()> {
     let opt = |x: Option<f64>, f: fn(f64) -> String| x.map_or("—".to_string(), f);
     for q in &r.quad {
         t.row([
-            q.label.clone(),
+            q.kind.label(),
             fmt_sig(q.method.alpha, 4),
             beta_of(q.method.momentum),
             q.roots.map_or("varies".into(), |k| {
@@ -92,9 +91,9 @@ fn norm_figure(r: &Report, dir: &Path) -> Result<()> {
     for q in r
         .quad
         .iter()
-        .filter(|q| !q.method.nesterov && q.label != RAMP)
+        .filter(|q| !q.method.nesterov && q.kind != QuadKind::Ramp)
     {
-        chart = chart.with_series(Series::line(q.label.clone(), q.envelope.clone()));
+        chart = chart.with_series(Series::line(q.kind.label(), q.envelope.clone()).of(&q.kind));
     }
     let end = r
         .quad
@@ -131,7 +130,7 @@ fn rate_figure(r: &Report, dir: &Path) -> Result<()> {
     let measured = |nesterov: bool| {
         r.quad
             .iter()
-            .filter(|q| q.method.nesterov == nesterov && q.label != OPTIMAL)
+            .filter(|q| q.method.nesterov == nesterov && q.kind != QuadKind::Optimal)
             .filter_map(|q| match q.method.momentum {
                 Momentum::Constant(b) => q.fitted_rate.map(|f| (x(b), e_folding(f))),
                 Momentum::Sutskever { .. } => None,
@@ -173,7 +172,7 @@ fn rate_figure(r: &Report, dir: &Path) -> Result<()> {
 fn path_figures(r: &Report, dir: &Path) -> Result<()> {
     let lambda = r.problem.lambda;
     for beta in [0.9, 0.99, 0.99999] {
-        let q = quad_run(r, &heavy_label(beta));
+        let q = quad_run(r, QuadKind::HeavyBall(beta));
         let steps = q.path.len() - 1;
         let (mut x_hi, mut y_hi) = (0.0f64, 0.0f64);
         for &(a, b) in &q.path {
@@ -195,7 +194,7 @@ fn path_figures(r: &Report, dir: &Path) -> Result<()> {
             (-y_hi, y_hi),
             move |a, b| 0.5 * (lambda[0] * a * a + lambda[1] * b * b),
         )
-        .with_path(Series::line(q.label.clone(), q.path.clone()))
+        .with_path(Series::line(q.kind.label(), q.path.clone()).of(&q.kind))
         .with_path(Series::points("minimum", [(0.0, 0.0)]).color(palette::BLACK))
         .with_path(Series::points("start", [q.path[0]]).color(palette::GREY))
         .save(&dir.join(format!("path_{beta}.svg")))?;
@@ -216,20 +215,20 @@ fn flat_figure(r: &Report, dir: &Path) -> Result<()> {
         "iteration",
         "w₂ (flat direction, λ = 0.01)",
     );
-    for label in [
-        heavy_label(0.9),
-        heavy_label(0.99),
-        heavy_label(0.99999),
-        OPTIMAL.to_string(),
+    for kind in [
+        QuadKind::HeavyBall(0.9),
+        QuadKind::HeavyBall(0.99),
+        QuadKind::HeavyBall(0.99999),
+        QuadKind::Optimal,
     ] {
-        let q = quad_run(r, &label);
+        let q = quad_run(r, kind);
         let pts: Vec<(f64, f64)> = q
             .path
             .iter()
             .enumerate()
             .map(|(k, p)| (k as f64, p.1))
             .collect();
-        chart = chart.with_series(Series::line(label, pts));
+        chart = chart.with_series(Series::line(kind.label(), pts).of(&kind));
     }
     chart.save(&dir.join("flat.svg"))
 }
@@ -246,19 +245,24 @@ fn mlp_table(r: &Report, dir: &Path) -> Result<()> {
         "diverged",
     ])
     .numeric_columns(&[1, 2, 3, 4, 5]);
-    let mut keys: Vec<(String, f64)> = Vec::new();
+    let mut keys: Vec<(Family, f64)> = Vec::new();
     for m in &r.mlp {
         if !keys.iter().any(|k| k.0 == m.family && k.1 == m.beta) {
-            keys.push((m.family.clone(), m.beta));
+            keys.push((m.family, m.beta));
         }
     }
     keys.sort_by_key(|k| {
-        [FIXED, SCALED, NESTEROV, RAMPED]
-            .iter()
-            .position(|f| *f == k.0)
+        [
+            Family::FixedStep,
+            Family::FixedEffectiveStep,
+            Family::Nesterov,
+            Family::Ramp,
+        ]
+        .iter()
+        .position(|f| *f == k.0)
     });
     for (family, beta) in keys {
-        let runs = mlp_runs(r, &family, beta);
+        let runs = mlp_runs(r, family, beta);
         let finite: Vec<f64> = runs
             .iter()
             .map(|m| m.final_loss)
@@ -288,18 +292,18 @@ fn mlp_table(r: &Report, dir: &Path) -> Result<()> {
             .collect();
         let lr = runs[0].lr;
         t.row([
-            if family == RAMPED {
-                format!("{family} (Sutskever et al.), then 0.9")
+            if family == Family::Ramp {
+                format!("{} (Sutskever et al.), then 0.9", family.name())
             } else {
-                family.clone()
+                family.name().to_string()
             },
-            if family == RAMPED {
+            if family == Family::Ramp {
                 format!("≤ {beta}")
             } else {
                 fmt_sig(beta, 5)
             },
             fmt_sig(lr, 3),
-            if family == RAMPED {
+            if family == Family::Ramp {
                 "—".into()
             } else {
                 fmt_sig(lr / (1.0 - beta), 3)
@@ -321,7 +325,7 @@ fn mlp_table(r: &Report, dir: &Path) -> Result<()> {
 }
 
 /// The smoothed mini-batch loss of seed 0 against the step.
-fn loss_series(r: &Report, name: &str, family: &str, beta: f64) -> Series {
+fn loss_series(r: &Report, name: &str, family: Family, beta: f64) -> Series {
     let run = mlp_runs(r, family, beta)
         .into_iter()
         .find(|m| m.seed_index == 0)
@@ -338,13 +342,13 @@ fn loss_series(r: &Report, name: &str, family: &str, beta: f64) -> Series {
 }
 
 fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
-    let betas: Vec<f64> = mlp_runs(r, FIXED, 0.0)
+    let betas: Vec<f64> = mlp_runs(r, Family::FixedStep, 0.0)
         .first()
         .map(|_| {
             let mut b: Vec<f64> = r
                 .mlp
                 .iter()
-                .filter(|m| m.family == FIXED)
+                .filter(|m| m.family == Family::FixedStep)
                 .map(|m| m.beta)
                 .collect();
             b.dedup();
@@ -353,7 +357,7 @@ fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
             b
         })
         .unwrap_or_default();
-    let panel = |title: String, family: &str| {
+    let panel = |title: String, family: Family| {
         let mut chart = LineChart::new(
             Figure::new(title, ""),
             "step",
@@ -361,7 +365,9 @@ fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
         )
         .log_y();
         for &b in &betas {
-            chart = chart.with_series(loss_series(r, &heavy_label(b), family, b));
+            chart = chart.with_series(
+                loss_series(r, &QuadKind::HeavyBall(b).label(), family, b).of(&Beta(b)),
+            );
         }
         chart
     };
@@ -381,14 +387,14 @@ fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
                     "fixed step α = {}",
                     book_pipeline::report::round_sig(r.lr, 3)
                 ),
-                FIXED,
+                Family::FixedStep,
             ),
             panel(
                 format!(
                     "fixed effective step α/(1 − β) = {}",
                     book_pipeline::report::round_sig(r.effective_lr, 3)
                 ),
-                SCALED,
+                Family::FixedEffectiveStep,
             ),
         ],
         2,
@@ -402,12 +408,14 @@ fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
     )
     .log_y();
     for &b in &betas {
-        beyond = beyond.with_series(loss_series(r, &heavy_label(b), NESTEROV, b));
+        beyond = beyond.with_series(
+            loss_series(r, &QuadKind::HeavyBall(b).label(), Family::Nesterov, b).of(&Beta(b)),
+        );
     }
     let ramp_beta = r
         .mlp
         .iter()
-        .find(|m| m.family == RAMPED)
+        .find(|m| m.family == Family::Ramp)
         .map_or(0.99999, |m| m.beta);
     let ramp = LineChart::new(
         Figure::new("heavy ball: constant β against the ramp", ""),
@@ -415,10 +423,20 @@ fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
         "training loss, smoothed (log scale)",
     )
     .log_y()
-    .with_series(loss_series(r, &heavy_label(0.9), FIXED, 0.9))
-    .with_series(loss_series(r, &heavy_label(0.99999), FIXED, 0.99999))
     .with_series(
-        loss_series(r, "ramp, then 0.9", RAMPED, ramp_beta)
+        loss_series(r, &QuadKind::HeavyBall(0.9).label(), Family::FixedStep, 0.9).of(&Beta(0.9)),
+    )
+    .with_series(
+        loss_series(
+            r,
+            &QuadKind::HeavyBall(0.99999).label(),
+            Family::FixedStep,
+            0.99999,
+        )
+        .of(&Beta(0.99999)),
+    )
+    .with_series(
+        loss_series(r, "ramp, then 0.9", Family::Ramp, ramp_beta)
             .color(palette::BLACK)
             .dashed(),
     );

@@ -17,13 +17,14 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use book_pipeline::claim::{Claim, Scale, Threshold};
+use book_pipeline::plot::{BookColor, RGBColor, palette};
 use book_pipeline::progress::Progress;
 use book_pipeline::report::fmt_sig;
 use lab::data::{Standardizer, fashion_mnist};
 use lab::stats::{Paired, median};
 
-use mlp::{MlpRun, MomentumSchedule, NetConfig, Variant};
-use quadratic::{Method, Momentum, Problem, QuadRun, RootKind};
+use mlp::{Family, MlpRun, MomentumSchedule, NetConfig, Variant};
+use quadratic::{Method, Momentum, Problem, QuadKind, QuadRun, RootKind};
 
 /// The chapter, as the book pipeline sees it.
 pub struct Chapter5;
@@ -153,21 +154,33 @@ pub struct Report {
     pub timings: Timings,
 }
 
-/// Labels of the quadratic runs.
-pub fn heavy_label(beta: f64) -> String {
-    format!("β = {beta}")
-}
-pub const OPTIMAL: &str = "optimal α*, β*";
-pub fn nesterov_label(beta: f64) -> String {
-    format!("Nesterov β = {beta}")
-}
-pub const RAMP: &str = "ramp to 0.99999";
+/// A momentum β, drawn in its colour in every figure of the book.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Beta(pub f64);
 
-/// MLP families.
-pub const FIXED: &str = "fixed α";
-pub const SCALED: &str = "fixed α/(1 − β)";
-pub const NESTEROV: &str = "Nesterov";
-pub const RAMPED: &str = "ramp";
+impl BookColor for Beta {
+    fn book_color(&self) -> Option<RGBColor> {
+        match self.0 {
+            0.0 => Some(palette::BLACK),
+            0.9 => Some(palette::BLUE),
+            0.99 => Some(palette::BLUISH_GREEN),
+            0.999 => Some(palette::ORANGE),
+            0.99999 => Some(palette::VERMILLION),
+            _ => None,
+        }
+    }
+}
+
+/// Heavy ball in its β's colour, the optimal pair in black; the others take the figure's next.
+impl BookColor for QuadKind {
+    fn book_color(&self) -> Option<RGBColor> {
+        match *self {
+            QuadKind::HeavyBall(b) => Beta(b).book_color(),
+            QuadKind::Optimal => Some(palette::BLACK),
+            _ => None,
+        }
+    }
+}
 
 pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     // 1–3 and 5 on the quadratic: independent, deterministic runs.
@@ -178,23 +191,23 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         momentum: Momentum::Constant(beta),
         nesterov,
     };
-    let mut jobs: Vec<(String, Method)> = cfg
+    let mut jobs: Vec<(QuadKind, Method)> = cfg
         .quad_betas
         .iter()
-        .map(|&b| (heavy_label(b), constant(cfg.quad_alpha, b, false)))
+        .map(|&b| (QuadKind::HeavyBall(b), constant(cfg.quad_alpha, b, false)))
         .collect();
-    jobs.push((OPTIMAL.into(), constant(optimal.0, optimal.1, false)));
+    jobs.push((QuadKind::Optimal, constant(optimal.0, optimal.1, false)));
     jobs.extend(
         cfg.nesterov_betas
             .iter()
-            .map(|&b| (nesterov_label(b), constant(cfg.quad_alpha, b, true))),
+            .map(|&b| (QuadKind::Nesterov(b), constant(cfg.quad_alpha, b, true))),
     );
     let ramp = Momentum::Sutskever {
         mu_max: cfg.ramp_mu_max,
         block: cfg.ramp_block,
     };
     jobs.push((
-        RAMP.into(),
+        QuadKind::Ramp,
         Method {
             alpha: cfg.quad_alpha,
             momentum: ramp,
@@ -204,8 +217,8 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     let bar = progress.bar(jobs.len() as u64, "1-3 quadratic");
     let quad: Vec<QuadRun> = jobs
         .par_iter()
-        .map(|(label, m)| {
-            let r = quadratic::run(label, *m, p);
+        .map(|&(kind, m)| {
+            let r = quadratic::run(kind, m, p);
             bar.inc(1);
             r
         })
@@ -217,7 +230,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     let ms: Vec<f64> = (0..cfg.timing_repeats)
         .map(|_| {
             let t = Instant::now();
-            let r = quadratic::run("timing", slowest, p);
+            let r = quadratic::run(QuadKind::HeavyBall(0.99999), slowest, p);
             std::hint::black_box(r);
             t.elapsed().as_secs_f64() * 1e3
         })
@@ -225,7 +238,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     let slowest_run_ms = median(&ms);
     let slowest_steps = quad
         .iter()
-        .find(|r| r.label == heavy_label(0.99999))
+        .find(|r| r.kind == QuadKind::HeavyBall(0.99999))
         .map_or(1, |r| r.steps_run) as f64;
     // Two passes: the run, then the refit of its envelope.
     let ns_per_step = slowest_run_ms * 1e6 / (slowest_steps * 2.0);
@@ -259,24 +272,24 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     scaler.apply(&mut test);
     let mut variants: Vec<Variant> = Vec::new();
     for &b in &cfg.mlp_betas {
-        let v = |family: &str, lr: f32, nesterov| Variant {
-            family: family.into(),
+        let v = |family: Family, lr: f32, nesterov| Variant {
+            family,
             beta: b,
             lr,
             schedule: MomentumSchedule::Constant(b as f32),
             nesterov,
         };
-        variants.push(v(FIXED, cfg.lr, false));
+        variants.push(v(Family::FixedStep, cfg.lr, false));
         // α = (α/(1 − β))·(1 − β), computed in f64: 1 − β in f32 would be 0.1% off at 0.99999.
         variants.push(v(
-            SCALED,
+            Family::FixedEffectiveStep,
             (f64::from(cfg.effective_lr) * (1.0 - b)) as f32,
             false,
         ));
-        variants.push(v(NESTEROV, cfg.lr, true));
+        variants.push(v(Family::Nesterov, cfg.lr, true));
     }
     variants.push(Variant {
-        family: RAMPED.into(),
+        family: Family::Ramp,
         beta: cfg.ramp_mu_max,
         lr: cfg.lr,
         schedule: MomentumSchedule::Ramp {
@@ -318,12 +331,12 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     })
 }
 
-/// The quadratic run with this label.
-pub fn quad_run<'a>(r: &'a Report, label: &str) -> &'a QuadRun {
+/// The quadratic run of this kind.
+pub fn quad_run(r: &Report, kind: QuadKind) -> &QuadRun {
     r.quad
         .iter()
-        .find(|q| q.label == label)
-        .unwrap_or_else(|| panic!("quadratic run {label} was run"))
+        .find(|q| q.kind == kind)
+        .unwrap_or_else(|| panic!("quadratic run {} was run", kind.label()))
 }
 
 /// Iterations to converge, the cap standing in for "not converged".
@@ -348,7 +361,7 @@ pub fn slope_errors(r: &Report) -> Vec<(f64, f64)> {
 }
 
 /// The MLP runs of one family and β, over seeds.
-pub fn mlp_runs<'a>(r: &'a Report, family: &str, beta: f64) -> Vec<&'a MlpRun> {
+pub fn mlp_runs(r: &Report, family: Family, beta: f64) -> Vec<&MlpRun> {
     r.mlp
         .iter()
         .filter(|m| m.family == family && m.beta == beta)
@@ -385,8 +398,8 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     );
     let cap = r.problem.cap;
     let (hi, lo) = (
-        quad_run(r, &heavy_label(0.99999)),
-        quad_run(r, &heavy_label(0.9)),
+        quad_run(r, QuadKind::HeavyBall(0.99999)),
+        quad_run(r, QuadKind::HeavyBall(0.9)),
     );
     let ratio = iterations_or_cap(r, hi) as f64 / iterations_or_cap(r, lo) as f64;
     let its = |q: &QuadRun| {
@@ -395,19 +408,19 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     };
     let errors = slope_errors(r);
     let worst = errors.iter().map(|e| e.1).fold(0.0, f64::max);
-    let opt = quad_run(r, OPTIMAL);
+    let opt = quad_run(r, QuadKind::Optimal);
     let best_other = r
         .quad
         .iter()
-        .filter(|q| q.label != OPTIMAL)
+        .filter(|q| q.kind != QuadKind::Optimal)
         .min_by_key(|q| iterations_or_cap(r, q))
         .expect("other runs");
     let opt_fastest =
         opt.iterations.is_some() && iterations_or_cap(r, opt) < iterations_or_cap(r, best_other);
 
     // 4. The MLP at α = 0.01, paired by seed (same initial weights, same batches).
-    let high = mlp_runs(r, FIXED, 0.99999);
-    let base = mlp_runs(r, FIXED, 0.9);
+    let high = mlp_runs(r, Family::FixedStep, 0.99999);
+    let base = mlp_runs(r, Family::FixedStep, 0.9);
     let (hl, bl) = (final_losses(&high), final_losses(&base));
     let higher = hl.iter().zip(&bl).filter(|(h, b)| h > b).count();
     // The interval over the seeds where both runs finished; a diverged β = 0.99999 run is
@@ -481,7 +494,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
                 its(opt),
                 fmt_sig(r.optimal.0, 4),
                 fmt_sig(r.optimal.1, 4),
-                best_other.label,
+                best_other.kind.label(),
                 its(best_other)
             ))
             .holds(opt_fastest)

@@ -38,11 +38,34 @@ pub enum MomentumSchedule {
     },
 }
 
+/// A family of optimiser variants on the MLP.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Family {
+    /// Heavy ball with the step α at every β.
+    FixedStep,
+    /// Heavy ball with α shrunk as β grows, keeping α/(1 − β).
+    FixedEffectiveStep,
+    /// Nesterov momentum with the step α.
+    Nesterov,
+    /// Sutskever et al.'s ramp of β.
+    Ramp,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::FixedStep => "fixed α",
+            Family::FixedEffectiveStep => "fixed α/(1 − β)",
+            Family::Nesterov => "Nesterov",
+            Family::Ramp => "ramp",
+        }
+    }
+}
+
 /// One variant of the optimiser.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Variant {
-    /// "fixed α", "fixed α/(1 − β)", "Nesterov", "ramp".
-    pub family: String,
+    pub family: Family,
     /// β (the cap μ_max for the ramp).
     pub beta: f64,
     pub lr: f32,
@@ -53,7 +76,7 @@ pub struct Variant {
 /// One training run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MlpRun {
-    pub family: String,
+    pub family: Family,
     pub beta: f64,
     pub lr: f64,
     pub seed_index: usize,
@@ -165,7 +188,7 @@ pub fn train(
         f64::NAN
     };
     MlpRun {
-        family: variant.family.clone(),
+        family: variant.family,
         beta: variant.beta,
         lr: f64::from(variant.lr),
         seed_index,

@@ -151,10 +151,31 @@ pub struct Problem {
     pub envelope_bins: usize,
 }
 
+/// Which run on the quadratic: heavy ball at the chapter's step and a β, the optimal (α*, β*),
+/// Nesterov at a β, or Sutskever's ramp.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum QuadKind {
+    HeavyBall(f64),
+    Optimal,
+    Nesterov(f64),
+    Ramp,
+}
+
+impl QuadKind {
+    pub fn label(&self) -> String {
+        match self {
+            QuadKind::HeavyBall(b) => format!("β = {b}"),
+            QuadKind::Optimal => "optimal α*, β*".into(),
+            QuadKind::Nesterov(b) => format!("Nesterov β = {b}"),
+            QuadKind::Ramp => "ramp to 0.99999".into(),
+        }
+    }
+}
+
 /// One run on the quadratic.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QuadRun {
-    pub label: String,
+    pub kind: QuadKind,
     pub method: Method,
     /// Iterations until ‖w‖ < tol·‖w₀‖; `None`: not converged within the cap.
     pub iterations: Option<usize>,
@@ -179,7 +200,7 @@ pub struct QuadRun {
 /// Run `method` from w₀ until ‖w‖ < fit_to·‖w₀‖ (or the cap), counting and recording on the way.
 /// Converged means ‖w‖ < tol·‖w₀‖ *from then on*: an oscillating iterate can pass close to the
 /// minimum long before it stays there.
-pub fn run(label: &str, method: Method, p: &Problem) -> QuadRun {
+pub fn run(kind: QuadKind, method: Method, p: &Problem) -> QuadRun {
     let n0 = (p.w0[0].powi(2) + p.w0[1].powi(2)).sqrt();
     let (tol2, from2, to2) = (
         (p.tol * n0).powi(2),
@@ -249,7 +270,7 @@ pub fn run(label: &str, method: Method, p: &Problem) -> QuadRun {
     let fitted_rate = fit_start.map(|s| fit_envelope(method, p, s, steps, fit_flips));
     let predicted = predicted_rate(&method, p.lambda);
     QuadRun {
-        label: label.into(),
+        kind,
         method,
         iterations,
         overshoots: counted.0,
@@ -447,7 +468,7 @@ mod tests {
     fn gradient_descent_by_hand() {
         let p = problem();
         let r = run(
-            "β = 0",
+            QuadKind::HeavyBall(0.0),
             Method {
                 alpha: 1.0,
                 momentum: Momentum::Constant(0.0),

@@ -4,9 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use book_pipeline::plot::{
-    Chart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, RGBColor, Series,
-};
+use book_pipeline::plot::{Chart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series};
 use book_pipeline::report::{Table, fmt_mean_std, write_atomic};
 use lab::stats::mean;
 
@@ -14,7 +12,7 @@ use crate::prune::Scope;
 use crate::speed::crossover;
 use crate::{LOG_HIST, Report, Seeds, find_one_shot, l1_reference};
 
-const GREY: RGBColor = RGBColor(150, 150, 150);
+use book_pipeline::plot::palette::GREY;
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     one_shot_figure_and_table(r, dir)?;
@@ -193,7 +191,7 @@ fn l1_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
             )];
             for l in r.l1.iter().filter(|l| l.lambda == lambda) {
                 hists.push(Histogram::binned(
-                    format!("ℓ1 {}", l.method),
+                    format!("ℓ1 {}", l.method.name()),
                     lo,
                     hi,
                     &l.log_hist,
@@ -229,7 +227,7 @@ fn l1_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
     .numeric_columns(&[1, 2, 3, 4, 5]);
     for l in &r.l1 {
         t.row([
-            l.method.clone(),
+            l.method.name().to_string(),
             format!("{:e}", l.lambda),
             acc(&l.accuracy),
             format!("{:+.2}", base - l.accuracy.mean()),
@@ -324,7 +322,7 @@ fn combined_figure(r: &Report, dir: &Path) -> Result<()> {
         .collect();
     let mut l1: Vec<(f64, f64)> =
         r.l1.iter()
-            .filter(|l| l.method == "proximal")
+            .filter(|l| l.method == crate::L1Method::Proximal)
             .map(|l| (pct(mean(&l.exact_zero)), l.accuracy.mean()))
             .collect();
     l1.sort_by(|a, b| a.0.total_cmp(&b.0));

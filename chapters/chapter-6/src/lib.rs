@@ -155,10 +155,28 @@ pub struct GradualRow {
     pub trace: Vec<SparsityPoint>,
 }
 
+/// How the ℓ1 penalty is applied (see `lab::regularize`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum L1Method {
+    /// Proximal: a soft-threshold after each step; weights land exactly on zero.
+    Proximal,
+    /// Subgradient: λ·sign(w) added to the gradient.
+    Subgradient,
+}
+
+impl L1Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            L1Method::Proximal => "proximal",
+            L1Method::Subgradient => "subgradient",
+        }
+    }
+}
+
 /// ℓ1 training at one λ and method.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct L1Row {
-    pub method: String,
+    pub method: L1Method,
     pub lambda: f32,
     pub accuracy: Seeds,
     /// Fraction of weights exactly 0, and with |w| < 1e-3, every seed.
@@ -231,10 +249,10 @@ enum Outcome {
     },
 }
 
-fn penalty_name(p: Penalty) -> &'static str {
+fn penalty_method(p: Penalty) -> L1Method {
     match p {
-        Penalty::L1Subgradient(_) => "subgradient",
-        _ => "proximal",
+        Penalty::L1Subgradient(_) => L1Method::Subgradient,
+        _ => L1Method::Proximal,
     }
 }
 
@@ -446,7 +464,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
             Penalty::L1Subgradient(l) | Penalty::L1Proximal(l) => l,
             _ => unreachable!(),
         };
-        let method = penalty_name(p).to_string();
+        let method = penalty_method(p);
         match l1_rows
             .iter_mut()
             .find(|r| r.method == method && r.lambda == lambda)
@@ -551,7 +569,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     let max_cost = L1_MAX_COST.at(scale);
     let affordable: Vec<&L1Row> =
         r.l1.iter()
-            .filter(|l| l.method == "proximal" && l1_cost(r, l).ci95().below(max_cost))
+            .filter(|l| l.method == L1Method::Proximal && l1_cost(r, l).ci95().below(max_cost))
             .collect();
     let best = affordable
         .iter()
@@ -576,7 +594,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         Some(p) => {
             let sub =
                 r.l1.iter()
-                    .find(|l| l.method == "subgradient" && l.lambda == p.lambda)
+                    .find(|l| l.method == L1Method::Subgradient && l.lambda == p.lambda)
                     .expect("both methods run at every λ");
             let cost = l1_cost(r, p);
             claim

@@ -6,7 +6,8 @@ use anyhow::Result;
 
 use book_pipeline::plot::palette::{BLUE, GREY, ORANGE, VERMILLION};
 use book_pipeline::plot::{
-    Bar, BarChart, Chart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series,
+    Bar, BarChart, BookColor, Chart, Figure, Histogram, HistogramGrid, LineChart, LineGrid,
+    RGBColor, Series, palette,
 };
 use book_pipeline::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 use lab::metrics::CalibrationBin;
@@ -29,6 +30,20 @@ fn name(p: f32) -> String {
     format!("p = {p}")
 }
 
+/// A dropout rate, drawn in its colour in every figure of the book.
+struct Rate(f32);
+
+impl BookColor for Rate {
+    fn book_color(&self) -> Option<RGBColor> {
+        match self.0 {
+            0.0 => Some(palette::BLACK),
+            0.2 => Some(palette::SKY_BLUE),
+            0.5 => Some(palette::VERMILLION),
+            _ => None,
+        }
+    }
+}
+
 fn ms(s: f64) -> String {
     fmt_sig(1e3 * s, 3)
 }
@@ -40,7 +55,7 @@ fn epoch_cost(r: &Report, dir: &Path) -> Result<()> {
         .dropout
         .iter()
         .zip(&e.epoch_seconds)
-        .map(|(&p, &s)| Bar::new(name(p), s))
+        .map(|(&p, &s)| Bar::new(name(p), s).of(&Rate(p)))
         .collect();
     bars.push(Bar::new("drawing the masks alone", e.mask_seconds));
     BarChart::new(
@@ -110,13 +125,13 @@ fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
         )
         .log_y();
         for &p in &r.dropout {
-            c = c.with_series(Series::line(name(p), mean_curve(r, p, |e| e.val_loss)));
+            c = c.with_series(Series::line(name(p), mean_curve(r, p, |e| e.val_loss)).of(&Rate(p)));
         }
         for &p in &r.dropout {
             c = c.with_series(
                 Series::line("", mean_curve(r, p, |e| e.train_loss))
                     .dashed()
-                    .color(book_pipeline::plot::series_color(&name(p))),
+                    .color(Rate(p).book_color().unwrap_or(GREY)),
             );
         }
         c
@@ -124,7 +139,9 @@ fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
     let acc = {
         let mut c = LineChart::new(Figure::new("validation accuracy", ""), "epoch", "accuracy");
         for &p in &r.dropout {
-            c = c.with_series(Series::line(name(p), mean_curve(r, p, |e| e.val_accuracy)));
+            c = c.with_series(
+                Series::line(name(p), mean_curve(r, p, |e| e.val_accuracy)).of(&Rate(p)),
+            );
         }
         c
     };
