@@ -11,7 +11,7 @@ use lab::init::Init;
 use lab::layer::Dropout;
 use lab::linalg::matmul_into;
 use lab::rng::{derive_seed, rng};
-use lab::train::{Objective, sharded_step};
+use lab::train::{Objective, train_epoch};
 use lab::{Activation, Mlp, MlpSpec, Sgd, SgdConfig};
 
 /// A matrix product `C = A·B`, with `A: (m, k)` and `B: (k, n)` given as row-major arrays or as
@@ -149,14 +149,21 @@ impl Trainer {
         }
     }
 
-    /// One epoch of mini-batch SGD, as `lab::train::fit` runs it (without the evaluation).
+    /// One epoch of mini-batch SGD: `lab::train::fit`'s epoch, without its evaluations.
     pub fn epoch(&mut self) {
         let mut order = rng(derive_seed(self.epoch as u64, "batch order"));
-        for (step, idx) in self.data.batches(self.batch, &mut order).iter().enumerate() {
-            let objective = Objective::SoftmaxCrossEntropy;
-            let (_, _, grads) = sharded_step(&self.model, &self.data, idx, objective, 7, step);
-            self.opt.step(&mut self.model, &grads);
-        }
+        let batches = self.data.batches(self.batch, &mut order);
+        let objective = Objective::SoftmaxCrossEntropy;
+        train_epoch(
+            &mut self.model,
+            &mut self.opt,
+            &self.data,
+            &batches,
+            &objective,
+            7,
+            0,
+            &mut (),
+        );
         self.epoch += 1;
     }
 }

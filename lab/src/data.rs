@@ -240,6 +240,16 @@ pub fn fashion_mnist_from(dir: &Path) -> Result<FashionMnist, DataError> {
 }
 
 impl Dataset {
+    /// Inputs without class labels (every label 0, one class): for a regression, whose loss
+    /// (a [`LossFn`](crate::train::LossFn)) holds the targets and looks them up by row.
+    pub fn unlabelled(x: Array2<f32>) -> Dataset {
+        Dataset {
+            y: vec![0; x.nrows()],
+            x,
+            classes: 1,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.y.len()
     }

@@ -13,8 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::layer::{DenseGrads, Mlp};
+use crate::layer::DenseGrads;
 use crate::regularize::Penalty;
+use crate::train::Model;
 
 /// The optimiser's settings.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,9 +107,9 @@ impl Sgd {
         }
     }
 
-    /// One step on every layer of an MLP (weights penalised, biases not).
-    pub fn step(&mut self, mlp: &mut Mlp, grads: &[DenseGrads]) {
-        for (l, (layer, g)) in mlp.layers.iter_mut().zip(grads).enumerate() {
+    /// One step on every dense layer of a model (weights penalised, biases not).
+    pub fn step<M: Model>(&mut self, model: &mut M, grads: &[DenseGrads]) {
+        for (l, (layer, g)) in model.dense_layers_mut().into_iter().zip(grads).enumerate() {
             let w = layer.w.as_slice_mut().expect("weights are contiguous");
             self.update(2 * l, w, g.w.as_slice().expect("contiguous"), true);
             let b = layer.b.as_slice_mut().expect("biases are contiguous");

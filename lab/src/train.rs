@@ -1,4 +1,11 @@
-//! The training loop: mini-batch SGD with a per-epoch history and divergence detection.
+//! The training loop every chapter uses: mini-batch SGD with a per-epoch history, divergence
+//! detection, and hooks around each step.
+//!
+//! [`fit`] trains any [`Model`] (lab's [`Mlp`], or a network of another shape that exposes its
+//! dense layers) on a built-in [`Objective`] or, with [`fit_with`], on any [`BatchLoss`] (a
+//! regression on targets the caller holds). An [`Observer`] sees each step: before it (a
+//! momentum schedule, a pruning schedule), with its gradients (a gradient record), after it
+//! (masks re-applied), and after each epoch (measurements).
 //!
 //! A run that produces a NaN or infinite loss is a *result*: the loop stops and records the
 //! epoch and step where it happened in [`History::diverged`].
@@ -10,11 +17,81 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
-use crate::layer::{DenseGrads, Mlp};
+use crate::layer::{Dense, DenseGrads, Mlp, MlpCache};
 use crate::loss::{binary_cross_entropy, softmax, softmax_cross_entropy};
 use crate::metrics::accuracy;
 use crate::optim::Sgd;
-use crate::rng::{derive_seed, rng, rng_stream};
+use crate::rng::{ChaCha8Rng, derive_seed, rng, rng_stream};
+
+/// A network [`fit`] can train: a training-mode forward and backward pass, an evaluation-mode
+/// forward pass, and its dense layers, which the optimiser updates.
+pub trait Model: Sync {
+    /// What the backward pass needs from the forward pass.
+    type Cache: Send;
+    /// Training-mode forward of a batch `x: (B, n_in)` → outputs `(B, n_out)`; with
+    /// `dropout_rng`, hidden outputs are dropped.
+    fn forward_train_owned(
+        &self,
+        x: Array2<f32>,
+        dropout_rng: Option<&mut ChaCha8Rng>,
+    ) -> (Array2<f32>, Self::Cache);
+    /// The gradients of every dense layer, in [`dense_layers_mut`](Model::dense_layers_mut)'s
+    /// order, from `∂L/∂outputs: (B, n_out)`.
+    fn backward(&self, cache: &Self::Cache, grad_output: ArrayView2<f32>) -> Vec<DenseGrads>;
+    /// Evaluation-mode forward (dropout off): `(B, n_in)` → `(B, n_out)`.
+    fn forward(&self, x: ArrayView2<f32>) -> Array2<f32>;
+    /// The dense layers, in the order of the gradients.
+    fn dense_layers_mut(&mut self) -> Vec<&mut Dense>;
+}
+
+impl Model for Mlp {
+    type Cache = MlpCache;
+    fn forward_train_owned(
+        &self,
+        x: Array2<f32>,
+        dropout_rng: Option<&mut ChaCha8Rng>,
+    ) -> (Array2<f32>, MlpCache) {
+        Mlp::forward_train_owned(self, x, dropout_rng)
+    }
+    fn backward(&self, cache: &MlpCache, grad_output: ArrayView2<f32>) -> Vec<DenseGrads> {
+        Mlp::backward(self, cache, grad_output)
+    }
+    fn forward(&self, x: ArrayView2<f32>) -> Array2<f32> {
+        Mlp::forward(self, x)
+    }
+    fn dense_layers_mut(&mut self) -> Vec<&mut Dense> {
+        self.layers.iter_mut().collect()
+    }
+}
+
+/// The loss of a batch: the rows `rows` of `data`, given the model's outputs for them `(B, ·)`:
+/// the mean loss, its gradient with respect to the outputs, and how many rows were predicted
+/// correctly (0 where that means nothing, as for a regression).
+pub trait BatchLoss: Sync {
+    fn batch_loss(
+        &self,
+        out: ArrayView2<f32>,
+        data: &Dataset,
+        rows: &[usize],
+    ) -> (f64, Array2<f32>, usize);
+}
+
+/// A [`BatchLoss`] from a closure, e.g. a mean squared error against targets the caller holds.
+pub struct LossFn<F>(pub F);
+
+impl<F> BatchLoss for LossFn<F>
+where
+    F: Fn(ArrayView2<f32>, &Dataset, &[usize]) -> (f64, Array2<f32>, usize) + Sync,
+{
+    fn batch_loss(
+        &self,
+        out: ArrayView2<f32>,
+        data: &Dataset,
+        rows: &[usize],
+    ) -> (f64, Array2<f32>, usize) {
+        (self.0)(out, data, rows)
+    }
+}
 
 /// The loss a classifier is trained on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -47,6 +124,18 @@ impl Objective {
                 (loss, grad, correct)
             }
         }
+    }
+}
+
+impl BatchLoss for Objective {
+    fn batch_loss(
+        &self,
+        out: ArrayView2<f32>,
+        data: &Dataset,
+        rows: &[usize],
+    ) -> (f64, Array2<f32>, usize) {
+        let y: Vec<usize> = rows.iter().map(|&i| data.y[i]).collect();
+        self.loss(out, &y)
     }
 }
 
@@ -112,14 +201,23 @@ impl History {
     }
 }
 
-/// Callbacks into the loop, e.g. to re-apply pruning masks after each step or to measure the
-/// weights after each epoch. Both default to doing nothing.
-pub trait Observer {
-    fn after_step(&mut self, _step: usize, _model: &mut Mlp) {}
-    fn after_epoch(&mut self, _epoch: usize, _model: &Mlp) {}
+// ANCHOR: observer
+/// Callbacks into the loop; each defaults to doing nothing. `steps` counts the steps taken,
+/// the current one included once its gradients exist: the first step's `before_step` sees 0,
+/// its `on_gradients` and `after_step` see 1.
+pub trait Observer<M = Mlp> {
+    /// Before a step: a momentum schedule sets `opt`'s β, a pruning schedule recomputes masks.
+    fn before_step(&mut self, _steps: usize, _model: &mut M, _opt: &mut Sgd) {}
+    /// The step's gradients, before the update: a record of their size.
+    fn on_gradients(&mut self, _steps: usize, _grads: &[DenseGrads]) {}
+    /// After the update: masks re-applied, measurements every so many steps.
+    fn after_step(&mut self, _steps: usize, _model: &mut M) {}
+    /// After each epoch's record.
+    fn after_epoch(&mut self, _epoch: usize, _model: &M) {}
 }
+// ANCHOR_END: observer
 
-impl Observer for () {}
+impl<M> Observer<M> for () {}
 
 /// Rows evaluated per parallel task.
 const EVAL_CHUNK: usize = 1000;
@@ -128,12 +226,12 @@ const EVAL_CHUNK: usize = 1000;
 ///
 /// Chunks of rows are evaluated in parallel and their sums added in chunk order, so the result
 /// does not depend on the number of threads.
-pub fn evaluate(model: &Mlp, data: &Dataset) -> (f64, f64) {
-    evaluate_with(model, data, Objective::SoftmaxCrossEntropy)
+pub fn evaluate<M: Model>(model: &M, data: &Dataset) -> (f64, f64) {
+    evaluate_with(model, data, &Objective::SoftmaxCrossEntropy)
 }
 
-/// [`evaluate`] for a given objective.
-pub fn evaluate_with(model: &Mlp, data: &Dataset, objective: Objective) -> (f64, f64) {
+/// [`evaluate`] for a given loss.
+pub fn evaluate_with<M: Model>(model: &M, data: &Dataset, loss: &dyn BatchLoss) -> (f64, f64) {
     let chunks: Vec<(usize, usize)> = (0..data.len())
         .step_by(EVAL_CHUNK)
         .map(|s| (s, (s + EVAL_CHUNK).min(data.len())))
@@ -142,8 +240,9 @@ pub fn evaluate_with(model: &Mlp, data: &Dataset, objective: Objective) -> (f64,
         .par_iter()
         .map(|&(s, e)| {
             let out = model.forward(data.x.slice(ndarray::s![s..e, ..]));
-            let (loss, _, correct) = objective.loss(out.view(), &data.y[s..e]);
-            (loss * (e - s) as f64, correct as f64)
+            let rows: Vec<usize> = (s..e).collect();
+            let (l, _, correct) = loss.batch_loss(out.view(), data, &rows);
+            (l * (e - s) as f64, correct as f64)
         })
         .collect();
     let n = data.len() as f64;
@@ -190,21 +289,20 @@ pub const SHARD_ROWS: usize = 64;
 /// enough to pay for waking a thread (tens of microseconds on a virtual machine), which
 /// splitting each small matrix product is not. Shard `s` of step `t` draws its dropout masks
 /// from stream `t·2¹⁶ + s` of `dropout_seed`.
-pub fn sharded_step(
-    model: &Mlp,
+pub fn sharded_step<M: Model>(
+    model: &M,
     train: &Dataset,
     batch: &[usize],
-    objective: Objective,
+    objective: &dyn BatchLoss,
     dropout_seed: u64,
     step: usize,
 ) -> (f64, usize, Vec<DenseGrads>) {
     let n = batch.len() as f32;
     let shard = |(s, rows): (usize, &[usize])| {
         let x = gather_rows(train.x.view(), rows);
-        let y: Vec<usize> = rows.iter().map(|&i| train.y[i]).collect();
         let mut drop_rng = rng_stream(dropout_seed, ((step as u64) << 16) + s as u64);
         let (out, cache) = model.forward_train_owned(x, Some(&mut drop_rng));
-        let (loss, mut grad, correct) = objective.loss(out.view(), &y);
+        let (loss, mut grad, correct) = objective.batch_loss(out.view(), train, rows);
         // The shard's mean-loss gradient, rescaled to its share of the batch mean.
         grad *= rows.len() as f32 / n;
         let grads = model.backward(&cache, grad.view());
@@ -233,20 +331,35 @@ pub fn sharded_step(
 }
 // ANCHOR_END: sharded_step
 
-/// Train `model` with softmax cross-entropy. Epoch 0 in the history is the untrained model.
-pub fn fit(
-    model: &mut Mlp,
+// ANCHOR: fit
+/// Train `model` on `cfg.objective` (see [`fit_with`]).
+pub fn fit<M: Model>(
+    model: &mut M,
     opt: &mut Sgd,
     train: &Dataset,
     val: Option<&Dataset>,
     cfg: &TrainConfig,
-    observer: &mut dyn Observer,
+    observer: &mut dyn Observer<M>,
+) -> History {
+    fit_with(model, opt, train, val, cfg, &cfg.objective, observer)
+}
+
+/// Train `model` on `loss` for `cfg.epochs` epochs of mini-batches of `cfg.batch_size` (the
+/// order seeded by `cfg.seed`), calling `observer` around every step. Epoch 0 of the history is
+/// the untrained model; a non-finite loss stops the run and is recorded as its divergence.
+pub fn fit_with<M: Model>(
+    model: &mut M,
+    opt: &mut Sgd,
+    train: &Dataset,
+    val: Option<&Dataset>,
+    cfg: &TrainConfig,
+    loss: &dyn BatchLoss,
+    observer: &mut dyn Observer<M>,
 ) -> History {
     let mut history = History::default();
-    let record = |model: &Mlp, epoch, train_loss, train_accuracy| {
-        let (val_loss, val_accuracy) = val.map_or((f64::NAN, f64::NAN), |v| {
-            evaluate_with(model, v, cfg.objective)
-        });
+    let record = |model: &M, epoch, train_loss, train_accuracy| {
+        let (val_loss, val_accuracy) =
+            val.map_or((f64::NAN, f64::NAN), |v| evaluate_with(model, v, loss));
         EpochRecord {
             epoch,
             train_loss,
@@ -255,43 +368,93 @@ pub fn fit(
             val_accuracy,
         }
     };
-    let (l0, a0) = evaluate_with(model, train, cfg.objective);
+    let (l0, a0) = evaluate_with(model, train, loss);
     history.epochs.push(record(model, 0, l0, a0));
     let mut order_rng = rng(derive_seed(cfg.seed, "batch order"));
     let dropout_seed = derive_seed(cfg.seed, "dropout");
-    let mut step = 0;
+    let mut steps = 0;
     for epoch in 1..=cfg.epochs {
         let start = Instant::now();
-        let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0.0f64, 0usize);
-        for batch in train.batches(cfg.batch_size, &mut order_rng) {
-            let step_result = sharded_step(model, train, &batch, cfg.objective, dropout_seed, step);
-            step += 1;
-            let (loss, batch_correct, grads) = step_result;
-            if !loss.is_finite() {
-                history.diverged = Some(Diverged { epoch, step });
-                history.epoch_seconds.push(start.elapsed().as_secs_f64());
-                return history;
-            }
-            if cfg.record_steps {
-                history.step_losses.push(loss);
-            }
-            loss_sum += loss * batch.len() as f64;
-            correct += batch_correct as f64;
-            seen += batch.len();
-            opt.step(model, &grads);
-            observer.after_step(step, model);
-        }
-        history.epoch_seconds.push(start.elapsed().as_secs_f64());
-        history.epochs.push(record(
+        let batches = train.batches(cfg.batch_size, &mut order_rng);
+        let e = train_epoch(
             model,
-            epoch,
-            loss_sum / seen as f64,
-            correct / seen as f64,
-        ));
+            opt,
+            train,
+            &batches,
+            loss,
+            dropout_seed,
+            steps,
+            observer,
+        );
+        history.epoch_seconds.push(start.elapsed().as_secs_f64());
+        if cfg.record_steps {
+            history.step_losses.extend(&e.step_losses);
+        }
+        if let Some(step) = e.diverged_at {
+            history.diverged = Some(Diverged { epoch, step });
+            return history;
+        }
+        steps += batches.len();
+        history
+            .epochs
+            .push(record(model, epoch, e.mean_loss, e.accuracy));
         observer.after_epoch(epoch, model);
     }
     history
 }
+// ANCHOR_END: fit
+
+/// What one epoch of [`train_epoch`] did.
+#[derive(Clone, Debug, Default)]
+pub struct EpochSteps {
+    /// Mean over the epoch's rows of the mini-batch losses, and the share predicted correctly.
+    pub mean_loss: f64,
+    pub accuracy: f64,
+    /// Every finite mini-batch loss, in order.
+    pub step_losses: Vec<f64>,
+    /// The global step (counted from 1) whose loss was not finite; the epoch stopped there.
+    pub diverged_at: Option<usize>,
+}
+
+// ANCHOR: epoch
+/// One epoch: a [`sharded_step`] on each mini-batch of `batches` (indices into `train`), then
+/// the optimiser's update, with `observer` called around each. `steps_before` is the number of
+/// steps of earlier epochs. A non-finite loss stops the epoch before its update.
+#[allow(clippy::too_many_arguments)]
+pub fn train_epoch<M: Model>(
+    model: &mut M,
+    opt: &mut Sgd,
+    train: &Dataset,
+    batches: &[Vec<usize>],
+    loss: &dyn BatchLoss,
+    dropout_seed: u64,
+    steps_before: usize,
+    observer: &mut dyn Observer<M>,
+) -> EpochSteps {
+    let mut e = EpochSteps::default();
+    let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0.0f64, 0usize);
+    for (i, batch) in batches.iter().enumerate() {
+        let step = steps_before + i;
+        observer.before_step(step, model, opt);
+        let (batch_loss, batch_correct, grads) =
+            sharded_step(model, train, batch, loss, dropout_seed, step);
+        if !batch_loss.is_finite() {
+            e.diverged_at = Some(step + 1);
+            return e;
+        }
+        e.step_losses.push(batch_loss);
+        loss_sum += batch_loss * batch.len() as f64;
+        correct += batch_correct as f64;
+        seen += batch.len();
+        observer.on_gradients(step + 1, &grads);
+        opt.step(model, &grads);
+        observer.after_step(step + 1, model);
+    }
+    e.mean_loss = loss_sum / seen as f64;
+    e.accuracy = correct / seen as f64;
+    e
+}
+// ANCHOR_END: epoch
 
 #[cfg(test)]
 mod tests {
@@ -347,7 +510,7 @@ mod tests {
             l.w.fill(0.0);
             l.b.fill(0.0);
         });
-        let (loss, _) = evaluate_with(&zero, &data, Objective::BinaryCrossEntropy);
+        let (loss, _) = evaluate_with(&zero, &data, &Objective::BinaryCrossEntropy);
         assert!((loss - 2f64.ln()).abs() < 1e-6);
     }
 
@@ -368,5 +531,82 @@ mod tests {
         let d = h.diverged.expect("a learning rate of 10⁶ diverges");
         assert_eq!(d.epoch, 1);
         assert!(d.step >= 2, "the first step is finite; a later one is not");
+    }
+
+    /// The hooks see every step once, numbered as documented, and may change the optimiser.
+    #[test]
+    fn observer_sees_each_step_in_order() {
+        #[derive(Default)]
+        struct Log {
+            before: Vec<usize>,
+            grads: Vec<usize>,
+            after: Vec<usize>,
+            epochs: Vec<usize>,
+        }
+        impl Observer for Log {
+            fn before_step(&mut self, steps: usize, _: &mut Mlp, opt: &mut Sgd) {
+                self.before.push(steps);
+                opt.config.lr = 0.0;
+            }
+            fn on_gradients(&mut self, steps: usize, grads: &[DenseGrads]) {
+                assert_eq!(grads.len(), 2);
+                self.grads.push(steps);
+            }
+            fn after_step(&mut self, steps: usize, _: &mut Mlp) {
+                self.after.push(steps);
+            }
+            fn after_epoch(&mut self, epoch: usize, _: &Mlp) {
+                self.epochs.push(epoch);
+            }
+        }
+        let data = spirals(90, 3, 0.02, 1);
+        let mut model = Mlp::new(&MlpSpec::relu(&[2, 8, 3]), &mut rng(2));
+        let start = model.clone();
+        let mut opt = Sgd::new(SgdConfig::plain(0.5));
+        let mut log = Log::default();
+        fit(
+            &mut model,
+            &mut opt,
+            &data,
+            None,
+            &TrainConfig::new(2, 32, 3),
+            &mut log,
+        );
+        // 90 rows in batches of 32: 3 steps per epoch.
+        assert_eq!(log.before, vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(log.grads, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(log.after, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(log.epochs, vec![1, 2]);
+        // The learning rate the observer set (0) is the one the steps used.
+        assert_eq!(model, start);
+    }
+
+    /// A regression through [`fit_with`]: the loss holds the targets and finds them by row.
+    #[test]
+    fn fit_with_a_closure_fits_a_line() {
+        let x = Array2::from_shape_fn((200, 1), |(i, _)| i as f32 / 100.0 - 1.0);
+        let targets: Vec<f32> = x.iter().map(|&v| 3.0 * v - 0.5).collect();
+        let data = Dataset::unlabelled(x);
+        let mse = LossFn(|out: ArrayView2<f32>, _: &Dataset, rows: &[usize]| {
+            let n = rows.len() as f32;
+            let grad = Array2::from_shape_fn(out.raw_dim(), |(i, _)| {
+                2.0 * (out[(i, 0)] - targets[rows[i]]) / n
+            });
+            let loss = rows
+                .iter()
+                .enumerate()
+                .map(|(i, &r)| f64::from((out[(i, 0)] - targets[r]).powi(2)))
+                .sum::<f64>()
+                / f64::from(n);
+            (loss, grad, 0)
+        });
+        let spec = MlpSpec::relu(&[1, 1]);
+        let mut model = Mlp::new(&spec, &mut rng(4));
+        let mut opt = Sgd::new(SgdConfig::momentum(0.05, 0.9));
+        let cfg = TrainConfig::new(40, 20, 5);
+        let h = fit_with(&mut model, &mut opt, &data, None, &cfg, &mse, &mut ());
+        assert!(h.last().train_loss < 1e-4, "loss {}", h.last().train_loss);
+        assert!((model.layers[0].w[(0, 0)] - 3.0).abs() < 0.01);
+        assert!((model.layers[0].b[0] + 0.5).abs() < 0.01);
     }
 }

@@ -1,12 +1,11 @@
-//! Experiment 2: every weight and bias 0, ReLU. A small explicit loop, so that every gradient is
-//! in plain sight.
+//! Experiment 2: every weight and bias 0, ReLU, trained by `lab::train::fit` with an observer
+//! that keeps the largest gradient each layer receives.
 
-use ndarray::Axis;
 use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
-use lab::loss::softmax_cross_entropy;
-use lab::rng::{derive_seed, rng};
+use lab::layer::DenseGrads;
+use lab::train::{Observer, TrainConfig, fit};
 use lab::{Sgd, SgdConfig};
 
 use crate::training::{Start, Training, build};
@@ -28,6 +27,27 @@ pub struct ZeroRun {
 }
 
 // ANCHOR: zero
+/// The largest |gradient| each weight matrix and each bias vector has received so far.
+#[derive(Default)]
+struct LargestGradients {
+    weights: Vec<f64>,
+    biases: Vec<f64>,
+    steps: usize,
+}
+
+impl Observer for LargestGradients {
+    fn on_gradients(&mut self, steps: usize, grads: &[DenseGrads]) {
+        let largest = |m: f64, &v: &f32| m.max(f64::from(v.abs()));
+        self.weights.resize(grads.len(), 0.0);
+        self.biases.resize(grads.len(), 0.0);
+        for (l, g) in grads.iter().enumerate() {
+            self.weights[l] = g.w.iter().fold(self.weights[l], largest);
+            self.biases[l] = g.b.iter().fold(self.biases[l], largest);
+        }
+        self.steps = steps;
+    }
+}
+
 /// Train the all-zero net and record the largest gradient each layer ever receives.
 pub fn zero_run(hidden: &[usize], t: &Training, train: &Dataset, seed: u64) -> ZeroRun {
     let mut sizes = vec![train.features()];
@@ -35,29 +55,11 @@ pub fn zero_run(hidden: &[usize], t: &Training, train: &Dataset, seed: u64) -> Z
     sizes.push(train.classes);
     let mut model = build(&sizes, Start::Zeros, seed);
     let mut opt = Sgd::new(SgdConfig::plain(t.lr));
-    let n_layers = model.layers.len();
-    let (mut gw, mut gb) = (vec![0.0f64; n_layers], vec![0.0f64; n_layers]);
-    let mut order = rng(derive_seed(seed, "batch order"));
-    let (mut epoch_loss, mut steps) = (Vec::new(), 0);
-    for _ in 0..t.epochs {
-        let mut sum = 0.0;
-        for batch in train.batches(t.batch, &mut order) {
-            let x = train.x.select(Axis(0), &batch);
-            let y: Vec<usize> = batch.iter().map(|&i| train.y[i]).collect();
-            let (logits, cache) = model.forward_train(x.view(), None);
-            let (loss, grad) = softmax_cross_entropy(logits.view(), &y);
-            let grads = model.backward(&cache, grad.view());
-            for (l, g) in grads.iter().enumerate() {
-                gw[l] = g.w.iter().fold(gw[l], |m, &v| m.max(f64::from(v.abs())));
-                gb[l] = g.b.iter().fold(gb[l], |m, &v| m.max(f64::from(v.abs())));
-            }
-            opt.step(&mut model, &grads);
-            sum += loss * y.len() as f64;
-            steps += 1;
-        }
-        epoch_loss.push(sum / train.len() as f64);
-    }
+    let cfg = TrainConfig::new(t.epochs, t.batch, seed);
+    let mut largest = LargestGradients::default();
+    let history = fit(&mut model, &mut opt, train, None, &cfg, &mut largest);
     // ANCHOR_END: zero
+    let n_layers = model.layers.len();
     let max_abs_weight_after = model
         .layers
         .iter()
@@ -69,12 +71,12 @@ pub fn zero_run(hidden: &[usize], t: &Training, train: &Dataset, seed: u64) -> Z
         .map(|&v| f64::from(v))
         .collect();
     ZeroRun {
-        max_abs_weight_grad: gw,
-        max_abs_bias_grad: gb,
-        epoch_loss,
+        max_abs_weight_grad: largest.weights,
+        max_abs_bias_grad: largest.biases,
+        epoch_loss: history.epochs[1..].iter().map(|e| e.train_loss).collect(),
         max_abs_weight_after,
         output_bias_after,
-        steps,
+        steps: largest.steps,
     }
 }
 

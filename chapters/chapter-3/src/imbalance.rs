@@ -222,10 +222,10 @@ mod tests {
         let mut model = Mlp::new(&MlpSpec::relu(&[6, 8, 1]), &mut rng(4));
         model.layers[1].w.fill(0.0);
         model.layers[1].b[0] = b as f32;
-        let (loss, _) = evaluate_with(&model, &data, Objective::BinaryCrossEntropy);
+        let (loss, _) = evaluate_with(&model, &data, &Objective::BinaryCrossEntropy);
         assert!((loss - h).abs() < 1e-6, "loss {loss} vs H(p) {h}");
         model.layers[1].b[0] = 0.0;
-        let (loss, _) = evaluate_with(&model, &data, Objective::BinaryCrossEntropy);
+        let (loss, _) = evaluate_with(&model, &data, &Objective::BinaryCrossEntropy);
         assert!((loss - 2f64.ln()).abs() < 1e-6);
     }
 

@@ -167,7 +167,7 @@ fn quality(r: &Report, dir: &Path) -> Result<()> {
                 let accs: Vec<f64> = run
                     .curves
                     .iter()
-                    .map(|c| c.epochs.get(e).map_or(f64::NAN, |x| x.test_accuracy))
+                    .map(|c| c.epochs.get(e).map_or(f64::NAN, |x| x.val_accuracy))
                     .collect();
                 (e as f64, mean(&accs))
             })
@@ -315,7 +315,13 @@ fn dying(r: &Report, dir: &Path) -> Result<()> {
             list(
                 run.final_accuracy
                     .iter()
-                    .map(|a| format!("{:.1}%", 100.0 * a))
+                    .map(|&a| {
+                        if a.is_nan() {
+                            "—".to_string()
+                        } else {
+                            format!("{:.1}%", 100.0 * a)
+                        }
+                    })
                     .collect(),
             ),
             list(

@@ -10,9 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng_stream};
+use lab::train::{TrainConfig, evaluate, fit};
 use lab::{Activation, Init, Mlp, MlpSpec, Sgd, SgdConfig};
-
-use crate::nets::train_classifier;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DyingConfig {
@@ -81,6 +80,7 @@ pub struct DyingRun {
     /// Per seed: counts at initialisation and after training.
     pub at_init: Vec<UnitCount>,
     pub trained: Vec<UnitCount>,
+    /// Per seed: test accuracy after training (NaN for a run that diverged).
     pub final_accuracy: Vec<f64>,
     pub diverged: Vec<bool>,
 }
@@ -105,12 +105,16 @@ pub fn dying(cfg: &DyingConfig, train: &Dataset, test: &Dataset, seed: u64) -> V
             let before = count_units(&mlp, probe);
             let mut opt = Sgd::new(SgdConfig::momentum(cfg.lr, cfg.momentum));
             let order = derive_seed(seed, &format!("dying order {s}"));
-            let c = train_classifier(
-                &mut mlp, &mut opt, train, test, cfg.epochs, cfg.batch, order,
-            );
+            let tc = TrainConfig::new(cfg.epochs, cfg.batch, order);
+            let h = fit(&mut mlp, &mut opt, train, None, &tc, &mut ());
             let after = count_units(&mlp, probe);
-            let acc = c.epochs.last().expect("epoch 0").test_accuracy;
-            (before, after, acc, c.diverged_at.is_some())
+            let diverged = h.diverged.is_some();
+            let acc = if diverged {
+                f64::NAN
+            } else {
+                evaluate(&mlp, test).1
+            };
+            (before, after, acc, diverged)
         })
         .collect();
     acts.iter()

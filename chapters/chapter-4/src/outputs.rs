@@ -10,9 +10,10 @@ use lab::data::Dataset;
 use lab::loss::{binary_cross_entropy, mse, softmax, softmax_cross_entropy};
 use lab::metrics::{accuracy, ece};
 use lab::rng::{Rng, derive_seed, rng, rng_stream};
+use lab::train::{LossFn, TrainConfig, fit_with};
 use lab::{Activation, Mlp, MlpSpec, Sgd, SgdConfig};
 
-use crate::nets::{fit_mlp, one_vs_rest_bce};
+use crate::nets::one_vs_rest_bce;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OutputConfig {
@@ -145,6 +146,21 @@ fn small_net(n_in: usize, n_out: usize, output: Activation, seed: u64) -> Mlp {
     Mlp::new(&spec, &mut rng_stream(seed, 0))
 }
 
+/// Train `net` through lab's loop on `loss(outputs, rows) → (mean loss, ∂L/∂outputs)`, where
+/// `rows` index `data`, with SGD + momentum for `epochs` epochs (the order seeded by `seed`).
+fn train_on<L>(net: &mut Mlp, data: &Dataset, loss: L, epochs: usize, cfg: &OutputConfig, seed: u64)
+where
+    L: Fn(ArrayView2<f32>, &[usize]) -> (f64, Array2<f32>) + Sync,
+{
+    let mut opt = Sgd::new(SgdConfig::momentum(cfg.lr, cfg.momentum));
+    let tc = TrainConfig::new(epochs, cfg.batch, seed);
+    let loss = LossFn(|out: ArrayView2<f32>, _: &Dataset, rows: &[usize]| {
+        let (l, grad) = loss(out, rows);
+        (l, grad, 0)
+    });
+    fit_with(net, &mut opt, data, None, &tc, &loss, &mut ());
+}
+
 // ANCHOR: regression
 /// Fit `[1, 32, 32, 1]` ReLU nets with MSE, once per output activation, and score them on a grid.
 fn regression(
@@ -154,6 +170,7 @@ fn regression(
     seed: u64,
 ) -> Vec<RegressionFit> {
     let (x, y) = regression_data(cfg, positive, derive_seed(seed, "data"));
+    let inputs = Dataset::unlabelled(x);
     let g = grid(cfg.grid);
     let truth: Vec<f32> = g
         .iter()
@@ -169,18 +186,9 @@ fn regression(
         .iter()
         .map(|&out| {
             let mut net = small_net(1, 1, out, derive_seed(seed, "init"));
-            let mut opt = Sgd::new(SgdConfig::momentum(cfg.lr, cfg.momentum));
             let loss =
                 |pred: ArrayView2<f32>, idx: &[usize]| mse(pred, y.select(Axis(0), idx).view());
-            fit_mlp(
-                &mut net,
-                &mut opt,
-                &x,
-                &loss,
-                cfg.reg_epochs,
-                cfg.batch,
-                seed,
-            );
+            train_on(&mut net, &inputs, loss, cfg.reg_epochs, cfg, seed);
             let pred: Vec<f64> = net
                 .forward(column(&g).view())
                 .iter()
@@ -233,7 +241,6 @@ fn binary(cfg: &OutputConfig, train: &Dataset, test: &Dataset, seed: u64) -> Vec
             Activation::Identity,
             derive_seed(seed, "binary"),
         );
-        let mut opt = Sgd::new(SgdConfig::momentum(cfg.lr, cfg.momentum));
         let loss = |out: ArrayView2<f32>, idx: &[usize]| {
             if sigmoid_output {
                 let tb: Vec<f32> = idx.iter().map(|&i| t[i]).collect();
@@ -242,15 +249,7 @@ fn binary(cfg: &OutputConfig, train: &Dataset, test: &Dataset, seed: u64) -> Vec
                 mse(out, t_col.select(Axis(0), idx).view())
             }
         };
-        fit_mlp(
-            &mut net,
-            &mut opt,
-            &tr.x,
-            &loss,
-            cfg.cls_epochs,
-            cfg.batch,
-            seed,
-        );
+        train_on(&mut net, &tr, loss, cfg.cls_epochs, cfg, seed);
         let out = net.forward(te.x.view());
         let p: Vec<f32> = out
             .iter()
@@ -287,7 +286,6 @@ fn exclusive(cfg: &OutputConfig, train: &Dataset, test: &Dataset, seed: u64) -> 
             Activation::Identity,
             derive_seed(seed, "exclusive"),
         );
-        let mut opt = Sgd::new(SgdConfig::momentum(cfg.lr, cfg.momentum));
         let loss = |out: ArrayView2<f32>, idx: &[usize]| {
             let y: Vec<usize> = idx.iter().map(|&i| train.y[i]).collect();
             if use_softmax {
@@ -296,15 +294,7 @@ fn exclusive(cfg: &OutputConfig, train: &Dataset, test: &Dataset, seed: u64) -> 
                 one_vs_rest_bce(out, &y)
             }
         };
-        fit_mlp(
-            &mut net,
-            &mut opt,
-            &train.x,
-            &loss,
-            cfg.cls_epochs,
-            cfg.batch,
-            seed,
-        );
+        train_on(&mut net, train, loss, cfg.cls_epochs, cfg, seed);
         let logits = net.forward(test.x.view());
         let (probs, off) = if use_softmax {
             let p = softmax(logits.view());

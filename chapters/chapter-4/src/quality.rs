@@ -8,9 +8,10 @@ use book_pipeline::progress::Progress;
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng_stream};
 use lab::stats::{mean, median, std};
+use lab::train::{History, Model, TrainConfig, fit};
 use lab::{Activation, Init, Mlp, MlpSpec, Sgd, SgdConfig};
 
-use crate::nets::{Curve, GluNet, Net, train_classifier};
+use crate::nets::GluNet;
 
 /// The deep net and how it is trained (the same for every activation).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -89,8 +90,8 @@ pub fn candidates() -> Vec<Hidden> {
 pub struct QualityRun {
     pub hidden: Hidden,
     pub n_params: usize,
-    /// One learning curve per seed.
-    pub curves: Vec<Curve>,
+    /// One training history per seed; its `val_*` columns are scored on the test set.
+    pub curves: Vec<History>,
     /// Final test accuracy, mean and std over seeds.
     pub final_mean: f64,
     pub final_std: f64,
@@ -107,15 +108,31 @@ pub struct QualityTimings {
     pub epoch_seconds: f64,
 }
 
-fn build(
+// ANCHOR: train
+/// Train the net for `h` (its weights drawn from stream `s` of the seed) through lab's loop,
+/// scoring the test set after every epoch: the same loop, optimiser and clock for every
+/// candidate. Returns the history and the net's parameter count.
+fn train_candidate(
     h: Hidden,
     cfg: &QualityConfig,
-    n_in: usize,
-    classes: usize,
+    train: &Dataset,
+    test: &Dataset,
     seed: u64,
     s: usize,
-) -> Box<dyn Net + Send> {
+) -> (History, usize) {
+    fn run<M: Model>(
+        mut net: M,
+        cfg: &QualityConfig,
+        data: (&Dataset, &Dataset),
+        order: u64,
+    ) -> History {
+        let mut opt = Sgd::new(SgdConfig::momentum(cfg.lr, cfg.momentum));
+        let tc = TrainConfig::new(cfg.epochs, cfg.batch, order);
+        fit(&mut net, &mut opt, data.0, Some(data.1), &tc, &mut ())
+    }
     let mut r = rng_stream(derive_seed(seed, "quality init"), s as u64);
+    let order = derive_seed(seed, &format!("quality order {s}"));
+    let (n_in, classes) = (train.features(), train.classes);
     match h {
         Hidden::Plain { activation, init } => {
             let mut sizes = vec![n_in];
@@ -124,30 +141,35 @@ fn build(
             let spec = MlpSpec::relu(&sizes)
                 .with_activation(activation)
                 .with_init(init);
-            Box::new(Mlp::new(&spec, &mut r))
+            let net = Mlp::new(&spec, &mut r);
+            let n_params = net.n_params();
+            (run(net, cfg, (train, test), order), n_params)
         }
         Hidden::Glu { gate } => {
             let mut sizes = vec![n_in];
             sizes.extend(std::iter::repeat_n((2 * cfg.width).div_ceil(3), cfg.depth));
             sizes.push(classes);
-            Box::new(GluNet::new(&sizes, gate, &mut r))
+            let net = GluNet::new(&sizes, gate, &mut r);
+            let n_params = net.n_params();
+            (run(net, cfg, (train, test), order), n_params)
         }
     }
 }
+// ANCHOR_END: train
 
 /// The test accuracy after the last epoch; chance (0.1) for a run that diverged.
-pub fn final_accuracy(c: &Curve) -> f64 {
-    if c.diverged_at.is_some() {
+pub fn final_accuracy(c: &History) -> f64 {
+    if c.diverged.is_some() {
         0.1
     } else {
-        c.epochs.last().expect("epoch 0").test_accuracy
+        c.last().val_accuracy
     }
 }
 
 /// Test accuracy averaged over epochs 1..=E: the area under the learning curve, a measure of how
 /// fast the net learns.
-pub fn area_under_curve(c: &Curve) -> f64 {
-    let accs: Vec<f64> = c.epochs[1..].iter().map(|e| e.test_accuracy).collect();
+pub fn area_under_curve(c: &History) -> f64 {
+    let accs: Vec<f64> = c.epochs[1..].iter().map(|e| e.val_accuracy).collect();
     mean(&accs)
 }
 
@@ -180,23 +202,12 @@ pub fn quality(
         .flat_map(|c| (0..cfg.seeds).map(move |s| (c, s)))
         .collect();
     let bar = progress.bar(jobs.len() as u64, "3 quality");
-    let results: Vec<(Curve, usize)> = jobs
+    let results: Vec<(History, usize)> = jobs
         .par_iter()
         .map(|&(c, s)| {
-            let mut net = build(cands[c], cfg, train.features(), train.classes, seed, s);
-            let mut opt = Sgd::new(SgdConfig::momentum(cfg.lr, cfg.momentum));
-            let batch_seed = derive_seed(seed, &format!("quality order {s}"));
-            let curve = train_classifier(
-                net.as_mut(),
-                &mut opt,
-                train,
-                test,
-                cfg.epochs,
-                cfg.batch,
-                batch_seed,
-            );
+            let run = train_candidate(cands[c], cfg, train, test, seed, s);
             bar.inc(1);
-            (curve, net.n_params())
+            run
         })
         .collect();
     bar.finish();
@@ -205,12 +216,12 @@ pub fn quality(
         .enumerate()
         .map(|(c, h)| {
             let runs = &results[c * cfg.seeds..(c + 1) * cfg.seeds];
-            let curves: Vec<Curve> = runs.iter().map(|r| r.0.clone()).collect();
+            let curves: Vec<History> = runs.iter().map(|r| r.0.clone()).collect();
             let finals: Vec<f64> = curves.iter().map(final_accuracy).collect();
             let auc: Vec<f64> = curves.iter().map(area_under_curve).collect();
             let secs: Vec<f64> = curves
                 .iter()
-                .flat_map(|c| c.seconds_per_epoch.iter().copied())
+                .flat_map(|c| c.epoch_seconds.iter().copied())
                 .collect();
             QualityRun {
                 hidden: *h,
@@ -223,7 +234,7 @@ pub fn quality(
                     .map(|c| {
                         c.epochs
                             .iter()
-                            .find(|e| e.test_accuracy >= cfg.target_accuracy)
+                            .find(|e| e.val_accuracy >= cfg.target_accuracy)
                             .map(|e| e.epoch)
                     })
                     .collect(),

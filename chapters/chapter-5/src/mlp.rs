@@ -2,13 +2,11 @@
 //! momenta, at a fixed step α and at a fixed effective step α/(1 − β), with Nesterov, and with
 //! Sutskever et al.'s momentum ramp.
 
-use ndarray::Axis;
 use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
-use lab::loss::softmax_cross_entropy;
 use lab::rng::{derive_seed, rng_stream};
-use lab::train::evaluate;
+use lab::train::{Observer, TrainConfig, evaluate, fit};
 use lab::{Mlp, MlpSpec, Sgd, SgdConfig};
 
 use crate::quadratic::sutskever_momentum;
@@ -36,6 +34,27 @@ pub enum MomentumSchedule {
         final_mu: f32,
         final_fraction: f64,
     },
+}
+
+impl MomentumSchedule {
+    /// β for step `t` (from 0) of a run of `total` steps.
+    pub fn momentum(&self, t: usize, total: usize) -> f32 {
+        match *self {
+            MomentumSchedule::Constant(b) => b,
+            MomentumSchedule::Ramp {
+                mu_max,
+                block,
+                final_mu,
+                final_fraction,
+            } => {
+                if t as f64 >= (1.0 - final_fraction) * total as f64 {
+                    final_mu
+                } else {
+                    sutskever_momentum(t, mu_max, block) as f32
+                }
+            }
+        }
+    }
 }
 
 /// A family of optimiser variants on the MLP.
@@ -121,6 +140,18 @@ pub fn count_rises(curve: &[f64], factor: f64) -> usize {
 // ANCHOR_END: rises
 
 // ANCHOR: train
+/// Sets the optimiser's β before every step of a run of `total` steps.
+struct Scheduled {
+    schedule: MomentumSchedule,
+    total: usize,
+}
+
+impl Observer for Scheduled {
+    fn before_step(&mut self, steps: usize, _model: &mut Mlp, opt: &mut Sgd) {
+        opt.config.momentum = self.schedule.momentum(steps, self.total);
+    }
+}
+
 /// Train one network with `variant`; `seed_index` picks the initial weights and the batch order
 /// (shared by every variant with that index, so comparisons are paired).
 pub fn train(
@@ -137,44 +168,20 @@ pub fn train(
         &spec,
         &mut rng_stream(derive_seed(seed, "weights"), seed_index as u64),
     );
-    let mut order = rng_stream(derive_seed(seed, "batch order"), seed_index as u64);
     let mut cfg = SgdConfig::momentum(variant.lr, 0.0);
     cfg.nesterov = variant.nesterov;
     let mut opt = Sgd::new(cfg);
-    let steps_per_epoch = train.len().div_ceil(net.batch);
-    let total = net.epochs * steps_per_epoch;
-    let (mut losses, mut diverged_at, mut t) = (Vec::with_capacity(total), None, 0);
-    'epochs: for _ in 0..net.epochs {
-        for batch in train.batches(net.batch, &mut order) {
-            opt.config.momentum = match variant.schedule {
-                MomentumSchedule::Constant(b) => b,
-                MomentumSchedule::Ramp {
-                    mu_max,
-                    block,
-                    final_mu,
-                    final_fraction,
-                } => {
-                    if t as f64 >= (1.0 - final_fraction) * total as f64 {
-                        final_mu
-                    } else {
-                        sutskever_momentum(t, mu_max, block) as f32
-                    }
-                }
-            };
-            let x = train.x.select(Axis(0), &batch);
-            let y: Vec<usize> = batch.iter().map(|&i| train.y[i]).collect();
-            let (out, cache) = model.forward_train(x.view(), None);
-            let (loss, grad) = softmax_cross_entropy(out.view(), &y);
-            t += 1;
-            if !loss.is_finite() {
-                diverged_at = Some(t);
-                break 'epochs;
-            }
-            losses.push(loss);
-            let grads = model.backward(&cache, grad.view());
-            opt.step(&mut model, &grads);
-        }
-    }
+    let order = derive_seed(seed, &format!("batch order {seed_index}"));
+    let tc = TrainConfig {
+        record_steps: true,
+        ..TrainConfig::new(net.epochs, net.batch, order)
+    };
+    let mut schedule = Scheduled {
+        schedule: variant.schedule,
+        total: net.epochs * train.len().div_ceil(net.batch),
+    };
+    let history = fit(&mut model, &mut opt, train, None, &tc, &mut schedule);
+    let (losses, diverged_at) = (history.step_losses, history.diverged.map(|d| d.step));
     let smoothed: Vec<f64> = losses.chunks(net.smoothing).map(lab::stats::mean).collect();
     let (final_loss, test_accuracy) = if diverged_at.is_some() {
         (f64::NAN, f64::NAN)

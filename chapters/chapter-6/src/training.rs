@@ -1,13 +1,12 @@
-//! The training loop every experiment shares, and the runs built on it: the dense baseline,
-//! fine-tuning under a fixed mask, gradual pruning, and ℓ1-penalised training.
+//! The runs of the chapter, each trained by `lab::train::fit` with an observer that prunes:
+//! the dense baseline, fine-tuning under a fixed mask, gradual pruning, and ℓ1-penalised
+//! training.
 
-use ndarray::Axis;
 use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
-use lab::loss::softmax_cross_entropy;
 use lab::rng::{derive_seed, rng};
-use lab::train::evaluate;
+use lab::train::{Observer, TrainConfig, evaluate, fit};
 use lab::{Init, Mlp, MlpSpec, Penalty, Sgd, SgdConfig};
 
 use crate::prune::{Masks, PolynomialDecay, Scope, magnitude_masks, weight_sparsity};
@@ -32,18 +31,8 @@ pub fn steps_per_epoch(data: &Dataset, batch: usize) -> usize {
     data.len().div_ceil(batch)
 }
 
-// ANCHOR: loop
-/// What a run does around each optimiser step (both default to nothing).
-pub trait StepHook {
-    /// Before step `t` (0-based): a pruning schedule recomputes its masks here.
-    fn before(&mut self, _t: usize, _model: &mut Mlp) {}
-    /// After step `t`: masks are re-applied here, so pruned weights stay exactly zero.
-    fn after(&mut self, _t: usize, _model: &mut Mlp) {}
-}
-
-impl StepHook for () {}
-
-/// `epochs` epochs of mini-batch SGD on softmax cross-entropy, calling `hook` around each step.
+/// `epochs` epochs of mini-batch SGD on softmax cross-entropy (the batch order seeded by
+/// `seed`), with `observer` called around each step.
 pub fn train(
     model: &mut Mlp,
     opt: &mut Sgd,
@@ -51,25 +40,16 @@ pub fn train(
     epochs: usize,
     batch: usize,
     seed: u64,
-    hook: &mut impl StepHook,
+    observer: &mut dyn Observer,
 ) {
-    let mut order = rng(derive_seed(seed, "batch order"));
-    let mut t = 0;
-    for _ in 0..epochs {
-        for idx in data.batches(batch, &mut order) {
-            hook.before(t, model);
-            let x = data.x.select(Axis(0), &idx); // (B, 784)
-            let y: Vec<usize> = idx.iter().map(|&i| data.y[i]).collect();
-            let (logits, cache) = model.forward_train(x.view(), None);
-            let (_, grad) = softmax_cross_entropy(logits.view(), &y);
-            let grads = model.backward(&cache, grad.view());
-            opt.step(model, &grads);
-            hook.after(t, model);
-            t += 1;
-        }
-    }
+    let cfg = TrainConfig::new(epochs, batch, seed);
+    let history = fit(model, opt, data, None, &cfg, observer);
+    assert!(
+        history.diverged.is_none(),
+        "plain SGD on LeNet-300-100 diverged at step {:?}: lower the learning rate",
+        history.diverged.map(|d| d.step)
+    );
 }
-// ANCHOR_END: loop
 
 /// Test accuracy of a model.
 pub fn accuracy(model: &Mlp, test: &Dataset) -> f64 {
@@ -96,8 +76,8 @@ pub fn baseline(train_set: &Dataset, h: Hyper, epochs: usize, seed: u64) -> Mlp 
 /// Fine-tuning keeps the mask fixed: pruned weights are zeroed again after every step.
 struct FixedMask<'a>(&'a Masks);
 
-impl StepHook for FixedMask<'_> {
-    fn after(&mut self, _t: usize, model: &mut Mlp) {
+impl Observer for FixedMask<'_> {
+    fn after_step(&mut self, _steps: usize, model: &mut Mlp) {
         self.0.apply(model);
     }
 }
@@ -152,8 +132,8 @@ struct Gradual {
     trace: Vec<SparsityPoint>,
 }
 
-impl StepHook for Gradual {
-    fn before(&mut self, t: usize, model: &mut Mlp) {
+impl Observer for Gradual {
+    fn before_step(&mut self, t: usize, model: &mut Mlp, _opt: &mut Sgd) {
         if self.schedule.should_prune(t) {
             self.target = self.schedule.sparsity(t);
             let masks = magnitude_masks(model, self.target, Scope::PerLayer);
@@ -167,13 +147,13 @@ impl StepHook for Gradual {
             });
         }
     }
-    fn after(&mut self, t: usize, model: &mut Mlp) {
+    fn after_step(&mut self, steps: usize, model: &mut Mlp) {
         if let Some(masks) = &self.masks {
             masks.apply(model);
         }
-        if (t + 1).is_multiple_of(self.trace_every) {
+        if steps.is_multiple_of(self.trace_every) {
             self.trace.push(SparsityPoint {
-                step: t + 1,
+                step: steps,
                 target: self.target,
                 measured: weight_sparsity(model),
             });

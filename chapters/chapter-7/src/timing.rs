@@ -12,34 +12,20 @@ use book_pipeline::clock::seconds;
 use lab::data::Dataset;
 use lab::layer::Dropout;
 use lab::mc_dropout::{mc_loop, mc_shared_first, mc_stacked};
-use lab::rng::{ChaCha8Rng, derive_seed, rng, rng_stream};
+use lab::rng::{derive_seed, rng_stream};
 use lab::stats::{Bootstrap, Interval, median, paired_ratio};
-use lab::train::{Objective, sharded_step};
+use lab::train::{TrainConfig, fit};
 use lab::{Mlp, Sgd};
 
 use crate::training::Net;
 
-// ANCHOR: epoch
-/// One epoch of mini-batch SGD, as `lab::train::fit` runs it: for each mini-batch, the forward
-/// pass with fresh dropout masks, softmax cross-entropy, the backward pass through the same
-/// masks (`sharded_step` does these on shards of 64 rows in parallel and adds their
-/// gradients), then the update.
-pub fn train_epoch(
-    model: &mut Mlp,
-    opt: &mut Sgd,
-    data: &Dataset,
-    batch: usize,
-    order: &mut ChaCha8Rng,
-    dropout_seed: u64,
-) {
-    for (step, idx) in data.batches(batch, order).iter().enumerate() {
-        let objective = Objective::SoftmaxCrossEntropy;
-        let (_loss, _correct, grads) =
-            sharded_step(model, data, idx, objective, dropout_seed, step);
-        opt.step(model, &grads);
-    }
+/// One epoch of `lab::train::fit` (no validation set), timed by fit's own clock: the seconds
+/// of the epoch's steps, without the evaluation of the untrained net that precedes them.
+fn timed_epoch(model: &mut Mlp, opt: &mut Sgd, data: &Dataset, batch: usize, seed: u64) -> f64 {
+    let cfg = TrainConfig::new(1, batch, seed);
+    let history = fit(model, opt, data, None, &cfg, &mut ());
+    history.epoch_seconds[0]
 }
-// ANCHOR_END: epoch
 
 /// Seconds per epoch for each dropout rate, and the time of drawing one epoch's masks.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -76,17 +62,14 @@ pub fn epoch_cost(net: &Net, ps: &[f32], data: &Dataset, repeats: usize, seed: u
     let steps = data.len().div_ceil(net.batch);
     for r in 0..repeats {
         for i in 0..ps.len() {
-            let mut order = rng(derive_seed(seed, "order") + r as u64);
-            times[i].push(seconds(|| {
-                train_epoch(
-                    &mut models[i],
-                    &mut opts[i],
-                    data,
-                    net.batch,
-                    &mut order,
-                    derive_seed(seed, "dropout") + r as u64,
-                )
-            }));
+            let epoch_seed = derive_seed(seed, "epoch") + r as u64;
+            times[i].push(timed_epoch(
+                &mut models[i],
+                &mut opts[i],
+                data,
+                net.batch,
+                epoch_seed,
+            ));
         }
         // The masks alone: one per hidden layer per step.
         let drop = Dropout { p: p_max };
@@ -190,6 +173,7 @@ pub fn mc_cost(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lab::rng::rng;
 
     /// `Dropout::mask` reads the generator in blocks; its entries must be exactly those of one
     /// `next_u32` per entry against the threshold (the reference below), whatever the shape.
@@ -221,34 +205,5 @@ mod tests {
             // And the generator is left where the reference left it.
             assert_eq!(g.next_u32(), r.next_u32());
         }
-    }
-
-    /// The written-out epoch is `fit`'s epoch: same batches, same masks, same weights after.
-    #[test]
-    fn train_epoch_matches_fit() {
-        let data = lab::data::spirals(300, 3, 0.05, 1);
-        let net = Net {
-            sizes: vec![2, 32, 32, 3],
-            epochs: 1,
-            batch: 32,
-            lr: 0.05,
-            momentum: 0.9,
-        };
-        let mut a = net.init(0.5, 2);
-        let mut opt = net.optimizer();
-        let seed = 9;
-        let mut order = rng(derive_seed(seed, "batch order"));
-        train_epoch(
-            &mut a,
-            &mut opt,
-            &data,
-            32,
-            &mut order,
-            derive_seed(seed, "dropout"),
-        );
-        let mut b = net.init(0.5, 2);
-        let cfg = lab::TrainConfig::new(1, 32, seed);
-        lab::train::fit(&mut b, &mut net.optimizer(), &data, None, &cfg, &mut ());
-        assert_eq!(a, b);
     }
 }
