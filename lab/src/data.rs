@@ -349,6 +349,97 @@ impl Standardizer {
     }
 }
 
+/// Which test rows a chapter scores on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TestRows {
+    /// All 10,000.
+    All,
+    /// The first `n`, in file order.
+    First(usize),
+    /// A seeded stratified subset of `n` (see [`Dataset::stratified_subset`]).
+    Stratified(usize, u64),
+}
+
+/// A chapter's share of Fashion-MNIST: a stratified training subset, optionally a validation
+/// set held out of the training images first, and test rows; every split is standardised with
+/// the training subset's pixel statistics.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FashionSubset {
+    /// Training samples and the seed of their stratified draw.
+    pub train: usize,
+    pub train_seed: u64,
+    /// Validation samples and the seed of their draw, held out before the training subset.
+    pub validation: Option<(usize, u64)>,
+    pub test: TestRows,
+}
+
+/// The standardised splits of a [`FashionSubset`].
+#[derive(Clone, Debug)]
+pub struct Splits {
+    pub train: Dataset,
+    /// Empty without a validation set.
+    pub validation: Dataset,
+    pub test: Dataset,
+}
+
+impl FashionSubset {
+    /// `train` samples drawn with `seed`, every test row, no validation set.
+    pub fn new(train: usize, seed: u64) -> Self {
+        FashionSubset {
+            train,
+            train_seed: seed,
+            validation: None,
+            test: TestRows::All,
+        }
+    }
+    pub fn with_test(self, test: TestRows) -> Self {
+        FashionSubset { test, ..self }
+    }
+    pub fn with_validation(self, n: usize, seed: u64) -> Self {
+        FashionSubset {
+            validation: Some((n, seed)),
+            ..self
+        }
+    }
+
+    /// Load Fashion-MNIST ([`fashion_mnist`]) and take the splits.
+    pub fn load(&self) -> anyhow::Result<Splits> {
+        Ok(self.take(fashion_mnist()?))
+    }
+
+    /// The splits of `data`.
+    pub fn take(&self, data: FashionMnist) -> Splits {
+        let (rest, mut validation) = match self.validation {
+            Some((n, seed)) => data.train.split_validation(n, seed),
+            None => {
+                let features = data.train.features();
+                (
+                    data.train,
+                    Dataset::unlabelled(Array2::zeros((0, features))),
+                )
+            }
+        };
+        let mut train = rest.stratified_subset(self.train, self.train_seed);
+        let mut test = match self.test {
+            TestRows::All => data.test,
+            TestRows::First(n) => {
+                let idx: Vec<usize> = (0..n.min(data.test.len())).collect();
+                data.test.select(&idx)
+            }
+            TestRows::Stratified(n, seed) => data.test.stratified_subset(n, seed),
+        };
+        let scaler = Standardizer::fit(&train);
+        for d in [&mut train, &mut validation, &mut test] {
+            scaler.apply(d);
+        }
+        Splits {
+            train,
+            validation,
+            test,
+        }
+    }
+}
+
 // ------------------------------------------------------------------------------------------------
 // Synthetic data for fast tests
 
@@ -464,5 +555,55 @@ mod tests {
         assert_eq!(all, (0..1000).collect::<Vec<_>>());
         let sp = spirals(300, 3, 0.05, 5);
         assert_eq!(sp.x.dim(), (300, 2));
+    }
+
+    /// The splits have the sizes asked for, the validation rows are never training rows, and
+    /// every split is standardised with the training subset's statistics.
+    #[test]
+    fn fashion_subset_standardises_with_the_training_statistics() {
+        let mut data = FashionMnist {
+            train: blobs(1000, 4, 3, 3.0, 1),
+            test: blobs(400, 4, 3, 3.0, 2),
+        };
+        // Tag each training row by its index so the splits can be traced back.
+        for (i, mut row) in data.train.x.rows_mut().into_iter().enumerate() {
+            row[0] = i as f32;
+        }
+        let subset = FashionSubset::new(200, 3)
+            .with_validation(100, 4)
+            .with_test(TestRows::Stratified(40, 5));
+        let s = subset.take(data.clone());
+        assert_eq!(
+            (s.train.len(), s.validation.len(), s.test.len()),
+            (200, 100, 40)
+        );
+        let scaler = Standardizer::fit(
+            &data
+                .train
+                .split_validation(100, 4)
+                .0
+                .stratified_subset(200, 3),
+        );
+        let tag = |d: &Dataset| -> Vec<i64> {
+            d.x.column(0)
+                .iter()
+                .map(|&v| (v * scaler.std + scaler.mean).round() as i64)
+                .collect()
+        };
+        let (train_rows, val_rows) = (tag(&s.train), tag(&s.validation));
+        assert!(train_rows.iter().all(|r| !val_rows.contains(r)));
+        let (m, sd) = crate::stats::moments(s.train.x.iter());
+        assert!(
+            m.abs() < 1e-4 && (sd - 1.0).abs() < 1e-4,
+            "train moments {m}, {sd}"
+        );
+        let mut expected = data.test.stratified_subset(40, 5);
+        scaler.apply(&mut expected);
+        assert_eq!(s.test, expected);
+        let first = FashionSubset::new(200, 3)
+            .with_test(TestRows::First(7))
+            .take(data);
+        assert_eq!(first.test.len(), 7);
+        assert!(first.validation.is_empty());
     }
 }

@@ -31,7 +31,7 @@ pub use init::Init;
 pub use layer::{Dense, Mlp, MlpSpec};
 pub use optim::{Sgd, SgdConfig};
 pub use regularize::Penalty;
-pub use train::{History, TrainConfig};
+pub use train::{History, Recipe, TrainConfig};
 
 /// The root of the workspace (the folder holding `book/`, `data/`, `snapshots/`).
 pub fn workspace_root() -> std::path::PathBuf {

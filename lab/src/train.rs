@@ -17,10 +17,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
-use crate::layer::{Dense, DenseGrads, Mlp, MlpCache};
+use crate::layer::{Dense, DenseGrads, Mlp, MlpCache, MlpSpec};
 use crate::loss::{binary_cross_entropy, softmax, softmax_cross_entropy};
 use crate::metrics::accuracy;
-use crate::optim::Sgd;
+use crate::optim::{Sgd, SgdConfig};
 use crate::rng::{ChaCha8Rng, derive_seed, rng, rng_stream};
 
 /// A network [`fit`] can train: a training-mode forward and backward pass, an evaluation-mode
@@ -161,6 +161,70 @@ impl TrainConfig {
             record_steps: false,
             objective: Objective::SoftmaxCrossEntropy,
         }
+    }
+}
+
+// ANCHOR: recipe
+/// An experiment's recipe: the hidden layers, the optimiser, and how long and in what batches
+/// to train. The input and output widths come from the data; the activation, initialisation
+/// and dropout are the experiment's (set them on the [`MlpSpec`] that [`Recipe::spec`] gives).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recipe {
+    /// Units of each hidden layer, input side first.
+    pub hidden: Vec<usize>,
+    pub sgd: SgdConfig,
+    pub epochs: usize,
+    pub batch: usize,
+}
+// ANCHOR_END: recipe
+
+impl Recipe {
+    pub fn new(hidden: &[usize], sgd: SgdConfig, epochs: usize, batch: usize) -> Self {
+        Recipe {
+            hidden: hidden.to_vec(),
+            sgd,
+            epochs,
+            batch,
+        }
+    }
+    /// `depth` hidden layers of `width` units each.
+    pub fn deep(depth: usize, width: usize, sgd: SgdConfig, epochs: usize, batch: usize) -> Self {
+        Recipe {
+            hidden: vec![width; depth],
+            sgd,
+            epochs,
+            batch,
+        }
+    }
+    /// Hidden layers (for a net of equal widths, see [`Recipe::width`]).
+    pub fn depth(&self) -> usize {
+        self.hidden.len()
+    }
+    /// Units of the first hidden layer.
+    pub fn width(&self) -> usize {
+        self.hidden[0]
+    }
+    /// `[n_in, hidden…, n_out]` for `data`'s features and classes.
+    pub fn sizes(&self, data: &Dataset) -> Vec<usize> {
+        let mut sizes = vec![data.features()];
+        sizes.extend_from_slice(&self.hidden);
+        sizes.push(data.classes);
+        sizes
+    }
+    /// The book's default net of these sizes (ReLU, He-normal, zero biases, no dropout).
+    pub fn spec(&self, data: &Dataset) -> MlpSpec {
+        MlpSpec::relu(&self.sizes(data))
+    }
+    pub fn optimizer(&self) -> Sgd {
+        Sgd::new(self.sgd)
+    }
+    /// The loop's settings, `seed` ordering the batches and drawing the dropout masks.
+    pub fn train_config(&self, seed: u64) -> TrainConfig {
+        TrainConfig::new(self.epochs, self.batch, seed)
+    }
+    /// Steps in one epoch over `data`.
+    pub fn steps_per_epoch(&self, data: &Dataset) -> usize {
+        data.len().div_ceil(self.batch)
     }
 }
 

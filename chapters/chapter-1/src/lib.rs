@@ -21,16 +21,16 @@ use serde::{Deserialize, Serialize};
 use book_pipeline::claim::{Claim, Scale, Threshold};
 use book_pipeline::progress::Progress;
 use book_pipeline::report::fmt_sig;
-use lab::data::{Standardizer, fashion_mnist};
+use lab::data::{FashionSubset, Splits};
 use lab::rng::derive_seed;
 use lab::stats::{Bootstrap, Interval, bootstrap_ci, median, pick, std};
-use lab::{Activation, Init};
+use lab::{Activation, Init, Recipe, SgdConfig};
 
 use fans::{FanMode, FanRun, fan_run};
 use finite_width::{WidthRun, width_run};
 use histograms::{Histograms, gradient_ratio, histograms};
 use sweep::{Sweep, fitted_factor, sweep};
-use training::{DeepNet, TrainRun, train_deep};
+use training::{TrainRun, train_deep};
 
 /// The chapter, as the book pipeline sees it.
 pub struct Chapter1;
@@ -53,8 +53,8 @@ pub struct Config {
     /// Experiment 4: training-set size (stratified subset of Fashion-MNIST), the 30-layer net
     /// and HOML's 100-layer net.
     pub train_samples: usize,
-    pub deep: DeepNet,
-    pub very_deep: DeepNet,
+    pub deep: Recipe,
+    pub very_deep: Recipe,
     /// Seeds of the training claim's two runs (He and N(0, 0.01²)); the first is the figures'.
     pub train_seeds: usize,
     /// Experiment 5: widths, depth, seeds.
@@ -77,22 +77,8 @@ impl Config {
             hist_bins: 40,
             fan_widths: vec![784, 1024, 256, 64, 10],
             train_samples: 10_000,
-            deep: DeepNet {
-                depth: 30,
-                width: 128,
-                epochs: 5,
-                batch: 64,
-                lr: 0.01,
-                momentum: 0.9,
-            },
-            very_deep: DeepNet {
-                depth: 100,
-                width: 100,
-                epochs: 5,
-                batch: 32,
-                lr: 1e-3,
-                momentum: 0.0,
-            },
+            deep: Recipe::deep(30, 128, SgdConfig::momentum(0.01, 0.9), 5, 64),
+            very_deep: Recipe::deep(100, 100, SgdConfig::plain(1e-3), 5, 32),
             train_seeds: 5,
             finite_widths: vec![16, 64, 256],
             finite_depth: 50,
@@ -107,11 +93,11 @@ impl Config {
             sweep_seeds: 3,
             hist_width: 128,
             train_samples: 2_000,
-            deep: DeepNet {
+            deep: Recipe {
                 epochs: 2,
                 ..Self::full().deep
             },
-            very_deep: DeepNet {
+            very_deep: Recipe {
                 epochs: 1,
                 ..Self::full().very_deep
             },
@@ -142,12 +128,7 @@ pub struct Report {
 }
 
 pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-    let data = fashion_mnist()?;
-    let mut train = data.train.stratified_subset(cfg.train_samples, cfg.seed);
-    let mut test = data.test;
-    let scaler = Standardizer::fit(&train);
-    scaler.apply(&mut train);
-    scaler.apply(&mut test);
+    let Splits { train, test, .. } = FashionSubset::new(cfg.train_samples, cfg.seed).load()?;
 
     // 1. Every (init, activation) pair, in parallel: each draws from its own seeded stream. The
     // first seed's nets are the figures'; the others only check the claims.
@@ -220,7 +201,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     // The claim's two runs (He, N(0, 0.01²)) are repeated on further seeds.
     let claim_inits = [Init::HeNormal, Init::Normal { std: 0.01 }];
     let train_seed = |k: usize| derive_seed(cfg.seed, &format!("train seed {k}"));
-    let jobs: Vec<(&DeepNet, Activation, Init, u64)> = deep_inits
+    let jobs: Vec<(&Recipe, Activation, Init, u64)> = deep_inits
         .iter()
         .map(|&i| (&cfg.deep, Activation::Relu, i, cfg.seed))
         .chain(

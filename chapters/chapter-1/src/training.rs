@@ -5,19 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng};
-use lab::train::{History, TrainConfig, evaluate, fit};
-use lab::{Activation, Init, Mlp, MlpSpec, Sgd, SgdConfig};
-
-/// A deep MLP's training settings.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct DeepNet {
-    pub depth: usize,
-    pub width: usize,
-    pub epochs: usize,
-    pub batch: usize,
-    pub lr: f32,
-    pub momentum: f32,
-}
+use lab::train::{History, Recipe, TrainConfig, evaluate, fit};
+use lab::{Activation, Init, Mlp};
 
 /// One training run.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -40,26 +29,21 @@ impl TrainRun {
 /// Steps per point of the smoothed loss curve.
 pub const SMOOTHING: usize = 20;
 
-/// Train one `depth × width` MLP with `activation` and `init` on `train`, test on `test`.
+/// Train one MLP of `net`'s recipe with `activation` and `init` on `train`, test on `test`.
 pub fn train_deep(
-    net: &DeepNet,
+    net: &Recipe,
     activation: Activation,
     init: Init,
     train: &Dataset,
     test: &Dataset,
     seed: u64,
 ) -> TrainRun {
-    let mut sizes = vec![train.features()];
-    sizes.extend(std::iter::repeat_n(net.width, net.depth));
-    sizes.push(train.classes);
-    let spec = MlpSpec::relu(&sizes)
-        .with_activation(activation)
-        .with_init(init);
+    let spec = net.spec(train).with_activation(activation).with_init(init);
     let mut model = Mlp::new(&spec, &mut rng(derive_seed(seed, "weights")));
-    let mut opt = Sgd::new(SgdConfig::momentum(net.lr, net.momentum));
+    let mut opt = net.optimizer();
     let cfg = TrainConfig {
         record_steps: true,
-        ..TrainConfig::new(net.epochs, net.batch, seed)
+        ..net.train_config(seed)
     };
     let history = fit(&mut model, &mut opt, train, None, &cfg, &mut ());
     let smoothed_steps = history

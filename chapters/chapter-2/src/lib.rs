@@ -19,12 +19,12 @@ use serde::{Deserialize, Serialize};
 use book_pipeline::claim::{Claim, Scale, Threshold};
 use book_pipeline::progress::Progress;
 use book_pipeline::report::fmt_sig;
-use lab::Init;
-use lab::data::{Standardizer, fashion_mnist};
+use lab::data::{FashionSubset, Splits, TestRows};
 use lab::rng::derive_seed;
 use lab::stats::{Paired, mean, std};
+use lab::{Init, Recipe, SgdConfig};
 
-use training::{Constant, Job, Run, Start, Training, train};
+use training::{Constant, Job, Run, Start, train};
 use zero::{ZeroRun, zero_run};
 
 /// The chapter, as the book pipeline sees it.
@@ -38,14 +38,13 @@ pub struct Config {
     /// (a stratified subset of its 10,000).
     pub train_samples: usize,
     pub test_samples: usize,
-    /// Units per hidden layer of the net under study.
-    pub hidden: Vec<usize>,
     /// The value every weight of a layer starts at in the constant runs (experiments 1 and 3),
     /// and a naive 0.05 in every layer (He's std for the first layer), run once for comparison.
     pub constant: Constant,
     pub naive_constant: Constant,
-    /// Plain SGD (HOML's Fashion-MNIST settings: learning rate 0.01, batch 32).
-    pub training: Training,
+    /// The net under study (units per hidden layer), trained with plain SGD (HOML's
+    /// Fashion-MNIST settings: learning rate 0.01, batch 32).
+    pub net: Recipe,
     /// Seeds (batch order; weights too for random starts) of the nets compared in experiments
     /// 1 and 3 (random, constant, one unit per layer, constant + dropout).
     pub seeds: usize,
@@ -69,14 +68,9 @@ impl Config {
             seed: 1,
             train_samples: 20_000,
             test_samples: 10_000,
-            hidden: vec![128, 64],
             constant: Constant::InverseFanIn,
             naive_constant: Constant::Fixed(0.05),
-            training: Training {
-                epochs: 5,
-                batch: 32,
-                lr: 0.01,
-            },
+            net: Recipe::new(&[128, 64], SgdConfig::plain(0.01), 5, 32),
             seeds: 5,
             dropout: 0.2,
             eps: vec![1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
@@ -91,9 +85,9 @@ impl Config {
         Config {
             train_samples: 1_000,
             test_samples: 1_000,
-            training: Training {
+            net: Recipe {
                 epochs: 1,
-                ..Self::full().training
+                ..Self::full().net
             },
             seeds: 5,
             eps: vec![1e-8, 1e-1],
@@ -129,19 +123,19 @@ pub struct Report {
 }
 
 pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-    let data = fashion_mnist()?;
-    let mut train_set = data.train.stratified_subset(cfg.train_samples, cfg.seed);
-    let mut test_set = data
-        .test
-        .stratified_subset(cfg.test_samples, derive_seed(cfg.seed, "test"));
-    let scaler = Standardizer::fit(&train_set);
-    scaler.apply(&mut train_set);
-    scaler.apply(&mut test_set);
+    let test_rows = TestRows::Stratified(cfg.test_samples, derive_seed(cfg.seed, "test"));
+    let Splits {
+        train: train_set,
+        test: test_set,
+        ..
+    } = FashionSubset::new(cfg.train_samples, cfg.seed)
+        .with_test(test_rows)
+        .load()?;
 
     // Every run is independent: one parallel task each, with seeds fixed by the task.
     let seed = |k: usize| derive_seed(cfg.seed, &format!("seed {k}"));
     let one: &[usize] = &[1, 1];
-    let hidden = cfg.hidden.as_slice();
+    let hidden = cfg.net.hidden.as_slice();
     // Runs with a heatmap are the ones whose rank the figures follow.
     let job = |hidden, start, seed, heatmap_units| Job {
         hidden,
@@ -174,12 +168,12 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     let mut runs: Vec<Run> = jobs
         .par_iter()
         .map(|&j| {
-            let r = train(j, &cfg.training, &train_set, &test_set);
+            let r = train(j, &cfg.net, &train_set, &test_set);
             bar.inc(1);
             r
         })
         .collect();
-    let zeros = zero_run(hidden, &cfg.training, &train_set, seed(0));
+    let zeros = zero_run(hidden, &cfg.net, &train_set, seed(0));
     bar.inc(1);
     bar.finish();
 
@@ -195,10 +189,10 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         dropout.push(chunk[3].clone());
     }
     Ok(Report {
-        hidden: cfg.hidden.clone(),
+        hidden: cfg.net.hidden.clone(),
         constant: cfg.constant,
         correlated: cfg.correlated,
-        steps_per_epoch: train_set.len().div_ceil(cfg.training.batch),
+        steps_per_epoch: cfg.net.steps_per_epoch(&train_set),
         random,
         constant_runs,
         one_unit,

@@ -7,17 +7,9 @@ use book_pipeline::plot::{BookColor, RGBColor, palette};
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng};
 use lab::train::{History, Observer, TrainConfig, evaluate, fit};
-use lab::{Init, Mlp, MlpSpec, Sgd, SgdConfig};
+use lab::{Init, Mlp, MlpSpec, Recipe};
 
 use crate::symmetry::{LayerProbe, cosine_matrix, probe_layer};
-
-/// How to train (the same for every starting point).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Training {
-    pub epochs: usize,
-    pub batch: usize,
-    pub lr: f32,
-}
 
 // ANCHOR: start
 /// The value every weight of a layer starts at in the constant runs.
@@ -229,17 +221,17 @@ pub struct Job<'a> {
 
 // ANCHOR: train
 /// Train one net from `job.start` with plain SGD, probing its layers along the way.
-pub fn train(job: Job, t: &Training, train_set: &Dataset, test_set: &Dataset) -> Run {
+pub fn train(job: Job, t: &Recipe, train_set: &Dataset, test_set: &Dataset) -> Run {
     let mut sizes = vec![train_set.features()];
     sizes.extend_from_slice(job.hidden);
     sizes.push(train_set.classes);
     let mut model = build(&sizes, job.start, job.seed);
-    let mut opt = Sgd::new(SgdConfig::plain(t.lr));
+    let mut opt = t.optimizer();
     let cfg = TrainConfig {
         record_steps: true,
-        ..TrainConfig::new(t.epochs, t.batch, job.seed)
+        ..t.train_config(job.seed)
     };
-    let total_steps = t.epochs * train_set.len().div_ceil(t.batch);
+    let total_steps = t.epochs * t.steps_per_epoch(train_set);
     let dead_units_at_init = dead_units(&model, train_set);
     let mut prober = Prober::new(&model, log_schedule(total_steps, 8), job.track_rank);
     let history = fit(&mut model, &mut opt, train_set, None, &cfg, &mut prober);
@@ -312,11 +304,7 @@ mod tests {
     #[test]
     fn constant_start_stays_symmetric_on_blobs() {
         let data = blobs(300, 3, 8, 3.0, 1);
-        let t = Training {
-            epochs: 3,
-            batch: 16,
-            lr: 0.05,
-        };
+        let t = Recipe::new(&[6, 5], lab::SgdConfig::plain(0.05), 3, 16);
         let job = |start| Job {
             hidden: &[6, 5],
             start,

@@ -3,12 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use lab::Recipe;
 use lab::data::Dataset;
 use lab::layer::DenseGrads;
-use lab::train::{Observer, TrainConfig, fit};
-use lab::{Sgd, SgdConfig};
+use lab::train::{Observer, fit};
 
-use crate::training::{Start, Training, build};
+use crate::training::{Start, build};
 
 /// What the all-zero net did.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -49,13 +49,13 @@ impl Observer for LargestGradients {
 }
 
 /// Train the all-zero net and record the largest gradient each layer ever receives.
-pub fn zero_run(hidden: &[usize], t: &Training, train: &Dataset, seed: u64) -> ZeroRun {
+pub fn zero_run(hidden: &[usize], t: &Recipe, train: &Dataset, seed: u64) -> ZeroRun {
     let mut sizes = vec![train.features()];
     sizes.extend_from_slice(hidden);
     sizes.push(train.classes);
     let mut model = build(&sizes, Start::Zeros, seed);
-    let mut opt = Sgd::new(SgdConfig::plain(t.lr));
-    let cfg = TrainConfig::new(t.epochs, t.batch, seed);
+    let mut opt = t.optimizer();
+    let cfg = t.train_config(seed);
     let mut largest = LargestGradients::default();
     let history = fit(&mut model, &mut opt, train, None, &cfg, &mut largest);
     // ANCHOR_END: zero
@@ -90,11 +90,7 @@ mod tests {
     #[test]
     fn all_zero_net_never_moves_its_weights() {
         let data = blobs(400, 4, 6, 3.0, 1);
-        let t = Training {
-            epochs: 2,
-            batch: 32,
-            lr: 0.1,
-        };
+        let t = Recipe::new(&[8, 5], lab::SgdConfig::plain(0.1), 2, 32);
         let z = zero_run(&[8, 5], &t, &data, 3);
         assert!(z.max_abs_weight_grad.iter().all(|&g| g == 0.0));
         assert_eq!(z.max_abs_bias_grad[0], 0.0);

@@ -6,7 +6,7 @@ test_kit::chapter_tests!(chapter_2::Chapter2);
 #[test]
 fn a_diverging_run_is_recorded() {
     let mut cfg = chapter_2::Config::quick();
-    cfg.training.lr = 1e4;
+    cfg.net.sgd.lr = 1e4;
     test_kit::checks::assert_divergence_is_recorded::<chapter_2::Chapter2>(&cfg, |r| {
         r.random.iter().any(|t| t.history.diverged.is_some())
     });

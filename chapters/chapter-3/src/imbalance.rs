@@ -8,11 +8,9 @@ use lab::data::Dataset;
 use lab::layer::Mlp;
 use lab::rng::{derive_seed, permutation, rng};
 use lab::train::{Objective, TrainConfig, fit};
-use lab::{Init, MlpSpec, Sgd, SgdConfig};
+use lab::{Init, MlpSpec, Recipe};
 
 use lab::stats::{mean, std};
-
-use crate::sweep::Net;
 
 /// Steps per point of the smoothed loss curves.
 pub const SMOOTHING: usize = 10;
@@ -94,10 +92,9 @@ pub struct Run {
 /// Train the 3×100 net on a binary task. With `head.zero_weights` the output
 /// layer's weights start at 0, so the untrained net predicts σ(b) for every input
 /// and its loss is that of the constant prediction.
-pub fn train_binary(net: &Net, head: Head, seed: u64, train: &Dataset, test: &Dataset) -> Run {
-    let mut sizes = vec![train.features()];
-    sizes.extend(&net.hidden);
-    sizes.push(1);
+pub fn train_binary(net: &Recipe, head: Head, seed: u64, train: &Dataset, test: &Dataset) -> Run {
+    let mut sizes = net.sizes(train);
+    *sizes.last_mut().expect("an output layer") = 1; // one logit: P(positive) = σ(z)
     let spec = MlpSpec::relu(&sizes).with_init(Init::HeNormal);
     let mut model: Mlp = Mlp::new(&spec, &mut rng(derive_seed(seed, "weights")));
     let out = model.layers.last_mut().expect("an output layer");
@@ -109,11 +106,11 @@ pub fn train_binary(net: &Net, head: Head, seed: u64, train: &Dataset, test: &Da
     } else {
         0.0
     };
-    let mut opt = Sgd::new(SgdConfig::momentum(net.lr, net.momentum));
+    let mut opt = net.optimizer();
     let cfg = TrainConfig {
         record_steps: true,
         objective: Objective::BinaryCrossEntropy,
-        ..TrainConfig::new(net.epochs, net.batch, derive_seed(seed, "batches"))
+        ..net.train_config(derive_seed(seed, "batches"))
     };
     let history = fit(&mut model, &mut opt, train, Some(test), &cfg, &mut ());
     Run {

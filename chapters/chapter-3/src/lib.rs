@@ -20,12 +20,13 @@ use serde::{Deserialize, Serialize};
 
 use book_pipeline::claim::{Claim, Scale, Threshold};
 use book_pipeline::progress::Progress;
-use lab::data::{Dataset, FASHION_CLASSES, Standardizer, fashion_mnist};
+use lab::data::{Dataset, FASHION_CLASSES, FashionSubset, TestRows};
 use lab::rng::derive_seed;
 use lab::stats::{Paired, mean};
+use lab::{Recipe, SgdConfig};
 
 use imbalance::{Cell, Head, one_vs_rest, train_binary};
-use sweep::{BiasInit, Net, Summary, against_zero, summarise, train_one};
+use sweep::{BiasInit, Summary, against_zero, summarise, train_one};
 
 /// The chapter, as the book pipeline sees it.
 pub struct Chapter3;
@@ -41,7 +42,7 @@ pub struct Config {
     pub test_samples: usize,
     /// HOML's net (3×100, ReLU, He normal) and Keras's SGD defaults
     /// (learning rate 0.01, batch 32, no momentum).
-    pub net: Net,
+    pub net: Recipe,
     /// Experiment 2: dead units are counted on this many training images.
     pub probe_samples: usize,
     /// Experiment 3: the positive class, the negatives per positive, the epochs.
@@ -59,13 +60,7 @@ impl Config {
             seeds: 10,
             train_samples: 10_000,
             test_samples: 10_000,
-            net: Net {
-                hidden: vec![100, 100, 100],
-                epochs: 10,
-                batch: 32,
-                lr: 0.01,
-                momentum: 0.0,
-            },
+            net: Recipe::deep(3, 100, SgdConfig::plain(0.01), 10, 32),
             probe_samples: 1_000,
             positive_class: 0,
             ratios: vec![10, 100],
@@ -79,7 +74,7 @@ impl Config {
             seeds: 5,
             train_samples: 2_000,
             test_samples: 2_000,
-            net: Net {
+            net: Recipe {
                 epochs: 2,
                 ..full.net.clone()
             },
@@ -129,17 +124,11 @@ pub struct Report {
 
 /// Load, subsample and standardise Fashion-MNIST.
 fn data(cfg: &Config) -> Result<(Dataset, Dataset)> {
-    let data = fashion_mnist()?;
-    let mut train = data
-        .train
-        .stratified_subset(cfg.train_samples, derive_seed(cfg.seed, "train subset"));
-    let mut test = data
-        .test
-        .stratified_subset(cfg.test_samples, derive_seed(cfg.seed, "test subset"));
-    let scaler = Standardizer::fit(&train);
-    scaler.apply(&mut train);
-    scaler.apply(&mut test);
-    Ok((train, test))
+    let test_rows = TestRows::Stratified(cfg.test_samples, derive_seed(cfg.seed, "test subset"));
+    let s = FashionSubset::new(cfg.train_samples, derive_seed(cfg.seed, "train subset"))
+        .with_test(test_rows)
+        .load()?;
+    Ok((s.train, s.test))
 }
 
 /// The seed of the `k`-th repeat: the same for every init, so runs are paired.
@@ -201,7 +190,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         .collect();
 
     // 3. One-vs-rest at each ratio, both output biases, every seed.
-    let binary_net = Net {
+    let binary_net = Recipe {
         epochs: cfg.binary_epochs,
         ..cfg.net.clone()
     };

@@ -12,18 +12,8 @@ use lab::data::Dataset;
 use lab::layer::Mlp;
 use lab::rng::{derive_seed, rng};
 use lab::stats::{Equivalence, Paired, mean, std};
-use lab::train::{EpochRecord, Observer, TrainConfig, evaluate, fit};
-use lab::{Init, MlpSpec, Sgd, SgdConfig};
-
-/// The network and how it is trained.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Net {
-    pub hidden: Vec<usize>,
-    pub epochs: usize,
-    pub batch: usize,
-    pub lr: f32,
-    pub momentum: f32,
-}
+use lab::train::{EpochRecord, Observer, evaluate, fit};
+use lab::{Init, Recipe};
 
 // ANCHOR: bias_inits
 /// A bias initialisation, applied to every layer (hidden and output).
@@ -144,7 +134,7 @@ pub struct Run {
 /// Train the net with biases from `bias`; `seed` fixes the weights and the batch
 /// order, so two runs with the same seed differ only in their biases.
 pub fn train_one(
-    net: &Net,
+    net: &Recipe,
     bias: BiasInit,
     seed_index: usize,
     seed: u64,
@@ -152,18 +142,15 @@ pub fn train_one(
     probe: ArrayView2<f32>,
 ) -> Run {
     let (train, test) = data;
-    let mut sizes = vec![train.features()];
-    sizes.extend(&net.hidden);
-    sizes.push(train.classes);
-    let spec = MlpSpec::relu(&sizes).with_init(Init::HeNormal);
+    let spec = net.spec(train).with_init(Init::HeNormal);
     let mut model = Mlp::new(&spec, &mut rng(derive_seed(seed, "weights")));
     set_biases(&mut model, bias, seed);
-    let mut opt = Sgd::new(SgdConfig::momentum(net.lr, net.momentum));
+    let mut opt = net.optimizer();
     let mut counter = DeadCounter {
         probe,
         per_epoch: vec![dead_units(&model, probe)],
     };
-    let cfg = TrainConfig::new(net.epochs, net.batch, derive_seed(seed, "batches"));
+    let cfg = net.train_config(derive_seed(seed, "batches"));
     let history = fit(&mut model, &mut opt, train, Some(test), &cfg, &mut counter);
     // A run that diverges stops early: pad its curves with NaN to one value per epoch.
     let per_epoch = |f: fn(&EpochRecord) -> f64| {
@@ -301,6 +288,7 @@ pub fn summarise(runs: &[Run], bias: BiasInit) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lab::MlpSpec;
     use ndarray::array;
 
     #[test]

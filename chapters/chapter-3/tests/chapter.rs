@@ -6,7 +6,7 @@ test_kit::chapter_tests!(chapter_3::Chapter3);
 #[test]
 fn a_diverging_run_is_recorded() {
     let mut cfg = chapter_3::Config::quick();
-    cfg.net.lr = 1e4;
+    cfg.net.sgd.lr = 1e4;
     test_kit::checks::assert_divergence_is_recorded::<chapter_3::Chapter3>(&cfg, |r| {
         r.summaries
             .iter()

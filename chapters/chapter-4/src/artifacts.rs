@@ -142,7 +142,9 @@ fn quality(r: &Report, dir: &Path) -> Result<()> {
         Figure::new(
             format!(
                 "Test accuracy of a {}×{} MLP on Fashion-MNIST (mean of {} seeds)",
-                q.depth, q.width, q.seeds
+                q.net.depth(),
+                q.net.width(),
+                q.seeds
             ),
             "Learning curves of test accuracy against epoch, one line per hidden activation.",
         )
@@ -201,7 +203,7 @@ fn quality(r: &Report, dir: &Path) -> Result<()> {
     chart.save(&dir.join("quality_curves.svg"))?;
     let mut bar_chart = BarChart::new(
         Figure::new(
-            format!("Final test accuracy after {} epochs (mean ± std over {} seeds)", q.epochs, q.seeds),
+            format!("Final test accuracy after {} epochs (mean ± std over {} seeds)", q.net.epochs, q.seeds),
             "Bar chart of final test accuracy per hidden activation with error bars of one standard deviation.",
         )
         .with_size(1000, 480),
@@ -220,7 +222,7 @@ fn dying(r: &Report, dir: &Path) -> Result<()> {
             .map(|l| {
                 let v: Vec<f64> = counts
                     .iter()
-                    .map(|c| c[l] as f64 / d.width as f64 * 100.0)
+                    .map(|c| c[l] as f64 / d.net.hidden[l] as f64 * 100.0)
                     .collect();
                 ((l + 1) as f64, mean(&v))
             })
@@ -270,7 +272,7 @@ fn dying(r: &Report, dir: &Path) -> Result<()> {
         Figure::new(
             format!(
                 "Silent units after {} epoch(s) at lr {} (momentum {}), mean over seeds that did not diverge",
-                d.epochs, d.lr, d.momentum
+                d.net.epochs, d.net.sgd.lr, d.net.sgd.momentum
             ),
             "Two line charts against hidden layer: the share of dead units (zero derivative on every probe input) and of inactive units (negative pre-activation on every probe input).",
         )

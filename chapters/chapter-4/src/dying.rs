@@ -10,18 +10,13 @@ use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng_stream};
-use lab::train::{TrainConfig, evaluate, fit};
-use lab::{Activation, Init, Mlp, MlpSpec, Sgd, SgdConfig};
+use lab::train::{evaluate, fit};
+use lab::{Activation, Init, Mlp, Recipe};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DyingConfig {
-    pub depth: usize,
-    pub width: usize,
-    pub epochs: usize,
-    pub batch: usize,
-    /// Deliberately high: ten times the quality experiment's rate.
-    pub lr: f32,
-    pub momentum: f32,
+    /// The quality experiment's net, its learning rate deliberately high (five times as high).
+    pub net: Recipe,
     pub seeds: usize,
     /// Test inputs a unit must be silent on to count.
     pub probe: usize,
@@ -94,18 +89,17 @@ pub fn dying(cfg: &DyingConfig, train: &Dataset, test: &Dataset, seed: u64) -> V
     let results: Vec<(UnitCount, UnitCount, f64, bool)> = jobs
         .par_iter()
         .map(|&(a, s)| {
-            let mut sizes = vec![train.features()];
-            sizes.extend(std::iter::repeat_n(cfg.width, cfg.depth));
-            sizes.push(train.classes);
-            let spec = MlpSpec::relu(&sizes)
+            let spec = cfg
+                .net
+                .spec(train)
                 .with_activation(acts[a])
                 .with_init(Init::HeNormal);
             let mut r = rng_stream(derive_seed(seed, "dying init"), s as u64);
             let mut mlp = Mlp::new(&spec, &mut r);
             let before = count_units(&mlp, probe);
-            let mut opt = Sgd::new(SgdConfig::momentum(cfg.lr, cfg.momentum));
+            let mut opt = cfg.net.optimizer();
             let order = derive_seed(seed, &format!("dying order {s}"));
-            let tc = TrainConfig::new(cfg.epochs, cfg.batch, order);
+            let tc = cfg.net.train_config(order);
             let h = fit(&mut mlp, &mut opt, train, None, &tc, &mut ());
             let after = count_units(&mlp, probe);
             let diverged = h.diverged.is_some();
@@ -123,7 +117,7 @@ pub fn dying(cfg: &DyingConfig, train: &Dataset, test: &Dataset, seed: u64) -> V
             let rs = &results[a * cfg.seeds..(a + 1) * cfg.seeds];
             DyingRun {
                 activation: *act,
-                hidden_units: cfg.depth * cfg.width,
+                hidden_units: cfg.net.hidden.iter().sum(),
                 at_init: rs.iter().map(|r| r.0.clone()).collect(),
                 trained: rs.iter().map(|r| r.1.clone()).collect(),
                 final_accuracy: rs.iter().map(|r| r.2).collect(),
@@ -136,6 +130,7 @@ pub fn dying(cfg: &DyingConfig, train: &Dataset, test: &Dataset, seed: u64) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lab::MlpSpec;
     use ndarray::array;
 
     /// A unit whose bias pushes z below 0 for every input is dead for ReLU, inactive but alive

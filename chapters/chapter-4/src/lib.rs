@@ -24,9 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use book_pipeline::claim::{Claim, Scale, Threshold};
 use book_pipeline::progress::Progress;
-use lab::Activation;
-use lab::data::{Standardizer, fashion_mnist};
+use lab::data::{FashionSubset, Splits, TestRows};
 use lab::stats::{Interval, Paired, mean};
+use lab::{Activation, Recipe, SgdConfig};
 
 use cost::{KernelCost, kernel_costs, relative_cost};
 use dying::{DyingConfig, DyingRun, dying};
@@ -65,22 +65,12 @@ impl Config {
             train_samples: 5_000,
             test_samples: 5_000,
             quality: QualityConfig {
-                depth: 8,
-                width: 128,
-                epochs: 8,
-                batch: 128,
-                lr: 0.01,
-                momentum: 0.9,
+                net: Recipe::deep(8, 128, SgdConfig::momentum(0.01, 0.9), 8, 128),
                 seeds: 20,
                 target_accuracy: 0.8,
             },
             dying: DyingConfig {
-                depth: 8,
-                width: 128,
-                epochs: 2,
-                batch: 128,
-                lr: 0.05,
-                momentum: 0.9,
+                net: Recipe::deep(8, 128, SgdConfig::momentum(0.05, 0.9), 2, 128),
                 seeds: 10,
                 probe: 1000,
             },
@@ -114,16 +104,20 @@ impl Config {
             train_samples: 1_000,
             test_samples: 500,
             quality: QualityConfig {
-                epochs: 3,
+                net: Recipe {
+                    epochs: 3,
+                    ..full.quality.net
+                },
                 seeds: 3,
                 target_accuracy: 0.6,
-                ..full.quality
             },
             dying: DyingConfig {
-                epochs: 1,
+                net: Recipe {
+                    epochs: 1,
+                    ..full.dying.net
+                },
                 seeds: 5,
                 probe: 500,
-                ..full.dying
             },
             selu: SeluConfig {
                 depth: 100,
@@ -158,12 +152,9 @@ pub struct Report {
 }
 
 pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-    let data = fashion_mnist()?;
-    let mut train = data.train.stratified_subset(cfg.train_samples, cfg.seed);
-    let mut test = data.test.stratified_subset(cfg.test_samples, cfg.seed);
-    let scaler = Standardizer::fit(&train);
-    scaler.apply(&mut train);
-    scaler.apply(&mut test);
+    let Splits { train, test, .. } = FashionSubset::new(cfg.train_samples, cfg.seed)
+        .with_test(TestRows::Stratified(cfg.test_samples, cfg.seed))
+        .load()?;
 
     let gallery = gallery(161, 4.0);
     // Timed first and alone, before the training runs occupy the cores.
@@ -388,11 +379,11 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             .literature("better for large models, at a computational cost", "HOML ch. 11, answer 4"),
         Claim::new(format!(
             "Sigmoid hidden layers learn slowest in the {}×{} net",
-            cfg.quality.depth, cfg.quality.width
+            cfg.quality.net.depth(), cfg.quality.net.width()
         ))
         .rule(format!(
             "for every other activation, (other − sigmoid) test accuracy averaged over epochs 1–{}, paired by seed: 95% CI above 0",
-            cfg.quality.epochs
+            cfg.quality.net.epochs
         ))
         .measured(format!(
             "sigmoid {:.1}%; closest: {} {:+.1} points, 95% CI {}",
@@ -425,14 +416,14 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             "3 quick epochs on 1,000 images leave the nets far from their final accuracy",
         )
         .literature("GELU 7.89, ReLU 8.16, ELU 8.41% CIFAR-10 error (median)", "Hendrycks & Gimpel 2016"),
-        Claim::new(format!("At lr = {}, ReLU units die during training", cfg.dying.lr))
+        Claim::new(format!("At lr = {}, ReLU units die during training", cfg.dying.net.sgd.lr))
             .rule("ReLU's dead units (of the hidden layers) after training − at initialisation, paired by seed: 95% CI above 0, and no ReLU run diverged")
             .measured(format!(
                 "{:+.1} units, 95% CI {} (of {}, after {} epoch(s)); leaky ReLU: {} units inactive but alive (per run)",
                 died.mean(),
                 died_ci.fmt_signed(1),
                 relu_d.hidden_units,
-                cfg.dying.epochs,
+                cfg.dying.net.epochs,
                 leaky_inactive
                     .iter()
                     .map(|x| x.to_string())

@@ -8,21 +8,16 @@ use book_pipeline::progress::Progress;
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng_stream};
 use lab::stats::{mean, median, std};
-use lab::train::{History, Model, TrainConfig, fit};
-use lab::{Activation, Init, Mlp, MlpSpec, Sgd, SgdConfig};
+use lab::train::{History, Model, fit};
+use lab::{Activation, Init, Mlp, Recipe};
 
 use crate::nets::GluNet;
 
 /// The deep net and how it is trained (the same for every activation).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QualityConfig {
-    /// Hidden layers and units per hidden layer (the GELU paper's MNIST net is 8 × 128).
-    pub depth: usize,
-    pub width: usize,
-    pub epochs: usize,
-    pub batch: usize,
-    pub lr: f32,
-    pub momentum: f32,
+    /// Hidden layers of equal width (the GELU paper's MNIST net is 8 × 128) and their training.
+    pub net: Recipe,
     pub seeds: usize,
     /// "Epochs to reach" this test accuracy are reported.
     pub target_accuracy: f64,
@@ -126,19 +121,17 @@ fn train_candidate(
         data: (&Dataset, &Dataset),
         order: u64,
     ) -> History {
-        let mut opt = Sgd::new(SgdConfig::momentum(cfg.lr, cfg.momentum));
-        let tc = TrainConfig::new(cfg.epochs, cfg.batch, order);
+        let mut opt = cfg.net.optimizer();
+        let tc = cfg.net.train_config(order);
         fit(&mut net, &mut opt, data.0, Some(data.1), &tc, &mut ())
     }
     let mut r = rng_stream(derive_seed(seed, "quality init"), s as u64);
     let order = derive_seed(seed, &format!("quality order {s}"));
-    let (n_in, classes) = (train.features(), train.classes);
     match h {
         Hidden::Plain { activation, init } => {
-            let mut sizes = vec![n_in];
-            sizes.extend(std::iter::repeat_n(cfg.width, cfg.depth));
-            sizes.push(classes);
-            let spec = MlpSpec::relu(&sizes)
+            let spec = cfg
+                .net
+                .spec(train)
                 .with_activation(activation)
                 .with_init(init);
             let net = Mlp::new(&spec, &mut r);
@@ -146,10 +139,11 @@ fn train_candidate(
             (run(net, cfg, (train, test), order), n_params)
         }
         Hidden::Glu { gate } => {
-            let mut sizes = vec![n_in];
-            sizes.extend(std::iter::repeat_n((2 * cfg.width).div_ceil(3), cfg.depth));
-            sizes.push(classes);
-            let net = GluNet::new(&sizes, gate, &mut r);
+            let glu = Recipe {
+                hidden: vec![(2 * cfg.net.width()).div_ceil(3); cfg.net.depth()],
+                ..cfg.net.clone()
+            };
+            let net = GluNet::new(&glu.sizes(train), gate, &mut r);
             let n_params = net.n_params();
             (run(net, cfg, (train, test), order), n_params)
         }

@@ -20,10 +20,11 @@ use book_pipeline::claim::{Claim, Scale, Threshold};
 use book_pipeline::plot::{BookColor, RGBColor, palette};
 use book_pipeline::progress::Progress;
 use book_pipeline::report::fmt_sig;
-use lab::data::{Standardizer, fashion_mnist};
+use lab::data::{FashionSubset, Splits};
 use lab::stats::{Paired, median};
+use lab::{Recipe, SgdConfig};
 
-use mlp::{Family, MlpRun, MomentumSchedule, NetConfig, Variant};
+use mlp::{Family, MlpRun, MomentumSchedule, Variant};
 use quadratic::{Method, Momentum, Problem, QuadKind, QuadRun, RootKind};
 
 /// The chapter, as the book pipeline sees it.
@@ -42,17 +43,19 @@ pub struct Config {
     pub nesterov_betas: Vec<f64>,
     pub ramp_block: usize,
     pub ramp_mu_max: f64,
-    /// Experiment 4: a stratified subset of Fashion-MNIST's training set, the network,
-    /// the momenta, the step α (0.01, Keras's SGD default) and the effective step α/(1 − β) kept
-    /// constant in the second family (0.1 = 0.01/(1 − 0.9)); several seeds.
+    /// Experiment 4: a stratified subset of Fashion-MNIST's training set; the network and its
+    /// step α (0.01, Keras's SGD default; the optimiser's momentum is set per run); the momenta;
+    /// the effective step α/(1 − β) kept constant in the second family (0.1 = 0.01/(1 − 0.9));
+    /// several seeds.
     pub train_samples: usize,
-    pub net: NetConfig,
+    pub net: Recipe,
     pub mlp_betas: Vec<f64>,
-    pub lr: f32,
     pub effective_lr: f32,
     pub seeds: usize,
     /// The ramp's last phase: β = 0.9 for the last 20% of the steps.
     pub ramp_final_fraction: f64,
+    /// Steps per point of the smoothed loss curve.
+    pub smoothing: usize,
     /// A "rise" is a climb of the smoothed loss by ≥ 20% above its latest trough.
     pub rise_factor: f64,
     /// Repeats of the slowest quadratic run for its (median) timing.
@@ -83,17 +86,12 @@ impl Config {
             ramp_block: 250,
             ramp_mu_max: 0.99999,
             train_samples: 10_000,
-            net: NetConfig {
-                sizes: vec![784, 128, 10],
-                epochs: 3,
-                batch: 64,
-                smoothing: 10,
-            },
+            net: Recipe::new(&[128], SgdConfig::plain(0.01), 3, 64),
             mlp_betas: vec![0.0, 0.9, 0.99, 0.999, 0.99999],
-            lr: 0.01,
             effective_lr: 0.1,
             seeds: 5,
             ramp_final_fraction: 0.2,
+            smoothing: 10,
             rise_factor: 1.2,
             timing_repeats: 5,
             rate_points: 250,
@@ -104,12 +102,7 @@ impl Config {
         let full = Self::full();
         Config {
             train_samples: 1_000,
-            net: NetConfig {
-                sizes: vec![784, 32, 10],
-                epochs: 1,
-                batch: 32,
-                smoothing: 10,
-            },
+            net: Recipe::new(&[32], SgdConfig::plain(0.01), 1, 32),
             seeds: 5,
             timing_repeats: 1,
             rate_points: 50,
@@ -264,12 +257,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         .collect();
 
     // 4–5 on the MLP.
-    let data = fashion_mnist()?;
-    let mut train = data.train.stratified_subset(cfg.train_samples, cfg.seed);
-    let mut test = data.test;
-    let scaler = Standardizer::fit(&train);
-    scaler.apply(&mut train);
-    scaler.apply(&mut test);
+    let Splits { train, test, .. } = FashionSubset::new(cfg.train_samples, cfg.seed).load()?;
     let mut variants: Vec<Variant> = Vec::new();
     for &b in &cfg.mlp_betas {
         let v = |family: Family, lr: f32, nesterov| Variant {
@@ -279,19 +267,19 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
             schedule: MomentumSchedule::Constant(b as f32),
             nesterov,
         };
-        variants.push(v(Family::FixedStep, cfg.lr, false));
+        variants.push(v(Family::FixedStep, cfg.net.sgd.lr, false));
         // α = (α/(1 − β))·(1 − β), computed in f64: 1 − β in f32 would be 0.1% off at 0.99999.
         variants.push(v(
             Family::FixedEffectiveStep,
             (f64::from(cfg.effective_lr) * (1.0 - b)) as f32,
             false,
         ));
-        variants.push(v(Family::Nesterov, cfg.lr, true));
+        variants.push(v(Family::Nesterov, cfg.net.sgd.lr, true));
     }
     variants.push(Variant {
         family: Family::Ramp,
         beta: cfg.ramp_mu_max,
-        lr: cfg.lr,
+        lr: cfg.net.sgd.lr,
         schedule: MomentumSchedule::Ramp {
             mu_max: cfg.ramp_mu_max,
             block: cfg.ramp_block,
@@ -307,7 +295,15 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     let mlp = runs
         .par_iter()
         .map(|&(s, v)| {
-            let r = mlp::train(&cfg.net, v, &train, &test, cfg.seed, s, cfg.rise_factor);
+            let r = mlp::train(
+                &cfg.net,
+                v,
+                (&train, &test),
+                cfg.seed,
+                s,
+                cfg.smoothing,
+                cfg.rise_factor,
+            );
             bar.inc(1);
             r
         })
@@ -320,9 +316,9 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         quad,
         rate_curve,
         mlp,
-        lr: f64::from(cfg.lr),
+        lr: f64::from(cfg.net.sgd.lr),
         effective_lr: f64::from(cfg.effective_lr),
-        smoothing: cfg.net.smoothing,
+        smoothing: cfg.smoothing,
         rise_factor: cfg.rise_factor,
         timings: Timings {
             slowest_run_ms,

@@ -7,20 +7,9 @@ use serde::{Deserialize, Serialize};
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng_stream};
 use lab::train::{Observer, TrainConfig, evaluate, fit};
-use lab::{Mlp, MlpSpec, Sgd, SgdConfig};
+use lab::{Mlp, Recipe, Sgd, SgdConfig};
 
 use crate::quadratic::sutskever_momentum;
-
-/// The network and how it is trained.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct NetConfig {
-    /// Layer sizes, input to output (ReLU, He initialisation).
-    pub sizes: Vec<usize>,
-    pub epochs: usize,
-    pub batch: usize,
-    /// Steps per point of the smoothed loss curve.
-    pub smoothing: usize,
-}
 
 /// How β evolves during training.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -154,35 +143,39 @@ impl Observer for Scheduled {
 
 /// Train one network with `variant`; `seed_index` picks the initial weights and the batch order
 /// (shared by every variant with that index, so comparisons are paired).
+/// `smoothing` steps make one point of the smoothed loss curve, whose rises by `rise_factor`
+/// are counted.
 pub fn train(
-    net: &NetConfig,
+    net: &Recipe,
     variant: &Variant,
-    train: &Dataset,
-    test: &Dataset,
+    (train, test): (&Dataset, &Dataset),
     seed: u64,
     seed_index: usize,
+    smoothing: usize,
     rise_factor: f64,
 ) -> MlpRun {
-    let spec = MlpSpec::relu(&net.sizes);
+    let spec = net.spec(train);
     let mut model = Mlp::new(
         &spec,
         &mut rng_stream(derive_seed(seed, "weights"), seed_index as u64),
     );
-    let mut cfg = SgdConfig::momentum(variant.lr, 0.0);
-    cfg.nesterov = variant.nesterov;
-    let mut opt = Sgd::new(cfg);
+    let mut opt = Sgd::new(SgdConfig {
+        lr: variant.lr,
+        nesterov: variant.nesterov,
+        ..net.sgd
+    });
     let order = derive_seed(seed, &format!("batch order {seed_index}"));
     let tc = TrainConfig {
         record_steps: true,
-        ..TrainConfig::new(net.epochs, net.batch, order)
+        ..net.train_config(order)
     };
     let mut schedule = Scheduled {
         schedule: variant.schedule,
-        total: net.epochs * train.len().div_ceil(net.batch),
+        total: net.epochs * net.steps_per_epoch(train),
     };
     let history = fit(&mut model, &mut opt, train, None, &tc, &mut schedule);
     let (losses, diverged_at) = (history.step_losses, history.diverged.map(|d| d.step));
-    let smoothed: Vec<f64> = losses.chunks(net.smoothing).map(lab::stats::mean).collect();
+    let smoothed: Vec<f64> = losses.chunks(smoothing).map(lab::stats::mean).collect();
     let (final_loss, test_accuracy) = if diverged_at.is_some() {
         (f64::NAN, f64::NAN)
     } else {

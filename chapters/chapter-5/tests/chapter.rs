@@ -6,7 +6,7 @@ test_kit::chapter_tests!(chapter_5::Chapter5);
 #[test]
 fn a_diverging_run_is_recorded() {
     let mut cfg = chapter_5::Config::quick();
-    cfg.lr = 1e4;
+    cfg.net.sgd.lr = 1e4;
     cfg.effective_lr = 1e4;
     test_kit::checks::assert_divergence_is_recorded::<chapter_5::Chapter5>(&cfg, |r| {
         r.mlp.iter().any(|m| m.diverged_at.is_some())

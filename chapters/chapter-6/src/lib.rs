@@ -22,13 +22,13 @@ use serde::{Deserialize, Serialize};
 
 use book_pipeline::claim::{Claim, Scale, Threshold};
 use book_pipeline::progress::Progress;
-use lab::data::{Standardizer, fashion_mnist};
+use lab::data::{FashionSubset, Splits, TestRows};
 use lab::stats::{Paired, mean, std};
-use lab::{Mlp, Penalty};
+use lab::{Mlp, Penalty, Recipe, SgdConfig};
 
 use prune::{PolynomialDecay, Scope, fraction_below, weight_sparsity, zeros_per_layer};
 use speed::{SpeedPoint, speed_point};
-use training::{Hyper, SparsityPoint, accuracy, baseline, gradual, l1_run, one_shot};
+use training::{SparsityPoint, accuracy, baseline, gradual, l1_run, one_shot};
 
 /// The chapter, as the book pipeline sees it.
 pub struct Chapter6;
@@ -44,9 +44,10 @@ pub struct Config {
     /// Training images (stratified subset of the 60,000) and test images (first n of 10,000).
     pub train_samples: usize,
     pub test_samples: usize,
-    pub hyper: Hyper,
-    /// Epochs of the dense baseline and of each ℓ1 run (from scratch).
-    pub epochs: usize,
+    /// LeNet-300-100 and how the dense baseline and each ℓ1 run are trained (from scratch): plain
+    /// SGD (no momentum), so that a subgradient ℓ1 step and a proximal one shrink a weight by
+    /// the same `lr·λ` per step and compare at equal λ.
+    pub net: Recipe,
     /// Epochs after pruning: fine-tuning under a fixed mask, or the whole gradual run.
     pub finetune_epochs: usize,
     /// Final sparsities of one-shot and gradual pruning.
@@ -76,11 +77,7 @@ impl Config {
             l1_seeds: 3,
             train_samples: 20_000,
             test_samples: 10_000,
-            hyper: Hyper {
-                lr: 0.05,
-                batch: 64,
-            },
-            epochs: 6,
+            net: Recipe::new(&[300, 100], SgdConfig::plain(0.05), 6, 64),
             finetune_epochs: 2,
             sparsities: vec![0.5, 0.75, 0.9, 0.95, 0.98],
             frequency: 100,
@@ -94,12 +91,16 @@ impl Config {
     }
     // ANCHOR_END: full
     pub fn quick() -> Self {
+        let full = Self::full();
         Config {
             seeds: 5,
             l1_seeds: 2,
             train_samples: 3_000,
             test_samples: 1_000,
-            epochs: 5,
+            net: Recipe {
+                epochs: 5,
+                ..full.net.clone()
+            },
             finetune_epochs: 2,
             sparsities: vec![0.9, 0.95, 0.98],
             frequency: 10,
@@ -108,7 +109,7 @@ impl Config {
             speed_batch: 128,
             speed_repeats: 5,
             trace_every: 2,
-            ..Self::full()
+            ..full
         }
     }
 }
@@ -257,14 +258,14 @@ fn penalty_method(p: Penalty) -> L1Method {
 }
 
 pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
-    let data = fashion_mnist()?;
-    let mut train = data.train.stratified_subset(cfg.train_samples, cfg.seed);
-    let idx: Vec<usize> = (0..cfg.test_samples.min(data.test.len())).collect();
-    let mut test = data.test.select(&idx);
-    let scaler = Standardizer::fit(&train);
-    scaler.apply(&mut train);
-    scaler.apply(&mut test);
-    let h = cfg.hyper;
+    let Splits { train, test, .. } = FashionSubset::new(cfg.train_samples, cfg.seed)
+        .with_test(TestRows::First(cfg.test_samples))
+        .load()?;
+    let net = &cfg.net;
+    let finetune = Recipe {
+        epochs: cfg.finetune_epochs,
+        ..cfg.net.clone()
+    };
     let seed_of = |s: usize| cfg.seed + 1000 * s as u64;
     let pct = |a: f64| 100.0 * a;
 
@@ -282,12 +283,12 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         .map(|job| {
             let out = match *job {
                 Job::Baseline(s) => {
-                    let m = baseline(&train, h, cfg.epochs, seed_of(s));
+                    let m = baseline(&train, net, seed_of(s));
                     let a = pct(accuracy(&m, &test));
                     Outcome::Baseline(m, a)
                 }
                 Job::L1(s, p) => {
-                    let m = l1_run(&train, h, cfg.epochs, p, seed_of(s));
+                    let m = l1_run(&train, net, p, seed_of(s));
                     Outcome::L1 {
                         acc: pct(accuracy(&m, &test)),
                         zero: weight_sparsity(&m),
@@ -317,7 +318,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     }
 
     // Phase 2: prune every baseline, one-shot (two scopes) and gradual, in parallel.
-    let post_steps = cfg.finetune_epochs * training::steps_per_epoch(&train, h.batch);
+    let post_steps = finetune.epochs * finetune.steps_per_epoch(&train);
     let ramp_end =
         ((cfg.ramp_fraction * post_steps as f64) as usize) / cfg.frequency * cfg.frequency;
     let schedule = |s_f: f64| PolynomialDecay {
@@ -343,15 +344,8 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         .map(|job| {
             let out = match *job {
                 Job::OneShot(s, sp, scope) => {
-                    let (pruned, tuned) = one_shot(
-                        &models[s],
-                        sp,
-                        scope,
-                        &train,
-                        h,
-                        cfg.finetune_epochs,
-                        seed_of(s),
-                    );
+                    let (pruned, tuned) =
+                        one_shot(&models[s], sp, scope, &train, &finetune, seed_of(s));
                     let layers = zeros_per_layer(&pruned)
                         .iter()
                         .zip(&pruned.layers)
@@ -368,8 +362,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
                         &models[s],
                         schedule(sp),
                         &train,
-                        h,
-                        cfg.finetune_epochs,
+                        &finetune,
                         seed_of(s),
                         cfg.trace_every,
                     );

@@ -6,43 +6,28 @@ use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng};
-use lab::train::{Observer, TrainConfig, evaluate, fit};
-use lab::{Init, Mlp, MlpSpec, Penalty, Sgd, SgdConfig};
+use lab::train::{Observer, evaluate, fit};
+use lab::{Mlp, Penalty, Recipe, Sgd};
 
 use crate::prune::{Masks, PolynomialDecay, Scope, magnitude_masks, weight_sparsity};
 
-/// How every network of the chapter is trained.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
-pub struct Hyper {
-    /// Plain SGD (no momentum), so that a subgradient ℓ1 step and a proximal one shrink a weight
-    /// by the same `lr·λ` per step and compare at equal λ.
-    pub lr: f32,
-    pub batch: usize,
+/// LeNet-300-100 (784-300-100-10 on Fashion-MNIST): ReLU, He-normal weights, zero biases.
+pub fn lenet(net: &Recipe, data: &Dataset, seed: u64) -> Mlp {
+    Mlp::new(&net.spec(data), &mut rng(derive_seed(seed, "init")))
 }
 
-/// LeNet-300-100: 784-300-100-10, ReLU, He-normal weights, zero biases.
-pub fn lenet(seed: u64) -> Mlp {
-    let spec = MlpSpec::relu(&[784, 300, 100, 10]).with_init(Init::HeNormal);
-    Mlp::new(&spec, &mut rng(derive_seed(seed, "init")))
-}
-
-/// Mini-batches per epoch.
-pub fn steps_per_epoch(data: &Dataset, batch: usize) -> usize {
-    data.len().div_ceil(batch)
-}
-
-/// `epochs` epochs of mini-batch SGD on softmax cross-entropy (the batch order seeded by
-/// `seed`), with `observer` called around each step.
+/// `net.epochs` epochs of mini-batch SGD on softmax cross-entropy (the batch order seeded by
+/// `seed`), with `observer` called around each step. Plain SGD at the chapter's rate does not
+/// diverge on this net; if it ever does, the run stops here rather than prune a broken model.
 pub fn train(
     model: &mut Mlp,
     opt: &mut Sgd,
     data: &Dataset,
-    epochs: usize,
-    batch: usize,
+    net: &Recipe,
     seed: u64,
     observer: &mut dyn Observer,
 ) {
-    let cfg = TrainConfig::new(epochs, batch, seed);
+    let cfg = net.train_config(seed);
     let history = fit(model, opt, data, None, &cfg, observer);
     assert!(
         history.diverged.is_none(),
@@ -56,19 +41,12 @@ pub fn accuracy(model: &Mlp, test: &Dataset) -> f64 {
     evaluate(model, test).1
 }
 
-/// The dense baseline: `epochs` epochs from a fresh LeNet-300-100.
-pub fn baseline(train_set: &Dataset, h: Hyper, epochs: usize, seed: u64) -> Mlp {
-    let mut model = lenet(seed);
-    let mut opt = Sgd::new(SgdConfig::plain(h.lr));
-    train(
-        &mut model,
-        &mut opt,
-        train_set,
-        epochs,
-        h.batch,
-        derive_seed(seed, "baseline"),
-        &mut (),
-    );
+/// The dense baseline: `net.epochs` epochs from a fresh LeNet-300-100.
+pub fn baseline(train_set: &Dataset, net: &Recipe, seed: u64) -> Mlp {
+    let mut model = lenet(net, train_set, seed);
+    let mut opt = net.optimizer();
+    let order = derive_seed(seed, "baseline");
+    train(&mut model, &mut opt, train_set, net, order, &mut ());
     model
 }
 
@@ -82,29 +60,28 @@ impl Observer for FixedMask<'_> {
     }
 }
 
-/// One-shot pruning of a trained model, then `epochs` epochs of training with the mask fixed.
-/// Returns the pruned model before and after fine-tuning.
+/// One-shot pruning of a trained model, then `finetune.epochs` epochs of training with the mask
+/// fixed. Returns the pruned model before and after fine-tuning.
 pub fn one_shot(
     trained: &Mlp,
     sparsity: f64,
     scope: Scope,
     train_set: &Dataset,
-    h: Hyper,
-    epochs: usize,
+    finetune: &Recipe,
     seed: u64,
 ) -> (Mlp, Mlp) {
     let masks = magnitude_masks(trained, sparsity, scope);
     let mut pruned = trained.clone();
     masks.apply(&mut pruned);
     let mut tuned = pruned.clone();
-    let mut opt = Sgd::new(SgdConfig::plain(h.lr));
+    let mut opt = finetune.optimizer();
+    let order = derive_seed(seed, "fine-tune");
     train(
         &mut tuned,
         &mut opt,
         train_set,
-        epochs,
-        h.batch,
-        derive_seed(seed, "fine-tune"),
+        finetune,
+        order,
         &mut FixedMask(&masks),
     );
     (pruned, tuned)
@@ -161,20 +138,19 @@ impl Observer for Gradual {
     }
 }
 
-/// Gradual magnitude pruning of a trained model over `epochs` epochs (per-layer masks, as the
-/// toolkit prunes each wrapped layer). Returns the model and the target and measured sparsity
-/// every `trace_every` steps.
+/// Gradual magnitude pruning of a trained model over `finetune.epochs` epochs (per-layer masks,
+/// as the toolkit prunes each wrapped layer). Returns the model and the target and measured
+/// sparsity every `trace_every` steps.
 pub fn gradual(
     trained: &Mlp,
     schedule: PolynomialDecay,
     train_set: &Dataset,
-    h: Hyper,
-    epochs: usize,
+    finetune: &Recipe,
     seed: u64,
     trace_every: usize,
 ) -> (Mlp, Vec<SparsityPoint>) {
     let mut model = trained.clone();
-    let mut opt = Sgd::new(SgdConfig::plain(h.lr));
+    let mut opt = finetune.optimizer();
     let mut hook = Gradual {
         schedule,
         masks: None,
@@ -182,32 +158,18 @@ pub fn gradual(
         trace_every,
         trace: Vec::new(),
     };
-    train(
-        &mut model,
-        &mut opt,
-        train_set,
-        epochs,
-        h.batch,
-        // The batch order of one-shot + fine-tune: the two runs differ only in how they prune.
-        derive_seed(seed, "fine-tune"),
-        &mut hook,
-    );
+    // The batch order of one-shot + fine-tune: the two runs differ only in how they prune.
+    let order = derive_seed(seed, "fine-tune");
+    train(&mut model, &mut opt, train_set, finetune, order, &mut hook);
     (model, hook.trace)
 }
 // ANCHOR_END: gradual
 
-/// `epochs` epochs from a fresh LeNet-300-100 with an ℓ1 penalty (subgradient or proximal).
-pub fn l1_run(train_set: &Dataset, h: Hyper, epochs: usize, penalty: Penalty, seed: u64) -> Mlp {
-    let mut model = lenet(seed);
-    let mut opt = Sgd::new(SgdConfig::plain(h.lr).with_penalty(penalty));
-    train(
-        &mut model,
-        &mut opt,
-        train_set,
-        epochs,
-        h.batch,
-        derive_seed(seed, "baseline"),
-        &mut (),
-    );
+/// `net.epochs` epochs from a fresh LeNet-300-100 with an ℓ1 penalty (subgradient or proximal).
+pub fn l1_run(train_set: &Dataset, net: &Recipe, penalty: Penalty, seed: u64) -> Mlp {
+    let mut model = lenet(net, train_set, seed);
+    let mut opt = Sgd::new(net.sgd.with_penalty(penalty));
+    let order = derive_seed(seed, "baseline");
+    train(&mut model, &mut opt, train_set, net, order, &mut ());
     model
 }

@@ -6,7 +6,7 @@ test_kit::chapter_tests!(chapter_6::Chapter6);
 #[test]
 fn a_diverging_run_is_recorded() {
     let mut cfg = chapter_6::Config::quick();
-    cfg.hyper.lr = 1e4;
+    cfg.net.sgd.lr = 1e4;
     test_kit::checks::assert_divergence_is_recorded::<chapter_6::Chapter6>(&cfg, |r| {
         // Percent; a diverged net predicts one class: chance, 10%, or NaN.
         r.baseline.mean().is_nan() || r.baseline.mean() < 20.0

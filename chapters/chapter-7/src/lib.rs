@@ -18,13 +18,14 @@ use serde::{Deserialize, Serialize};
 
 use book_pipeline::claim::{Claim, Scale, Threshold};
 use book_pipeline::progress::Progress;
-use lab::data::{Dataset, Standardizer, fashion_mnist};
+use lab::data::{Dataset, FashionSubset, TestRows};
 use lab::rng::derive_seed;
 use lab::stats::{Paired, mean, mean_ci, median};
+use lab::{Recipe, SgdConfig};
 
 use mc::McEval;
 use timing::{EpochCost, InferenceCost, McCost};
-use training::{Net, Reach, TrainRun};
+use training::{Reach, TrainRun};
 
 /// The chapter, as the book pipeline sees it.
 pub struct Chapter7;
@@ -42,7 +43,7 @@ pub struct Config {
     pub test_samples: usize,
     /// d2l's Fashion-MNIST MLP, 784-256-256-10 ReLU with He init, trained with SGD + momentum
     /// 0.9 (lr 0.01, batch 64): it overfits 10k samples without dropout.
-    pub net: Net,
+    pub net: Recipe,
     /// Dropout rates on both hidden layers.
     pub dropout: Vec<f32>,
     /// The rate of the net MC Dropout is applied to, the pass counts T, the T the claims use,
@@ -71,13 +72,7 @@ impl Config {
             train_samples: 10_000,
             val_samples: 5_000,
             test_samples: 10_000,
-            net: Net {
-                sizes: vec![784, 256, 256, 10],
-                epochs: 30,
-                batch: 64,
-                lr: 0.01,
-                momentum: 0.9,
-            },
+            net: Recipe::new(&[256, 256], SgdConfig::momentum(0.01, 0.9), 30, 64),
             dropout: vec![0.0, 0.2, 0.5],
             mc_dropout: 0.5,
             mc_passes: vec![1, 2, 5, 10, 30, 100],
@@ -102,11 +97,7 @@ impl Config {
             train_samples: 2_000,
             val_samples: 1_000,
             test_samples: 1_000,
-            net: Net {
-                sizes: vec![784, 128, 128, 10],
-                epochs: 8,
-                ..full.net
-            },
+            net: Recipe::new(&[128, 128], full.net.sgd, 8, full.net.batch),
             dropout: vec![0.0, 0.5],
             mc_passes: vec![1, 2, 5, 10, 30],
             epoch_repeats: 3,
@@ -148,18 +139,11 @@ pub struct Report {
 }
 
 fn load(cfg: &Config) -> Result<(Dataset, Dataset, Dataset)> {
-    let data = fashion_mnist()?;
-    let (rest, mut val) = data
-        .train
-        .split_validation(cfg.val_samples, derive_seed(cfg.seed, "validation"));
-    let mut train = rest.stratified_subset(cfg.train_samples, cfg.seed);
-    let idx: Vec<usize> = (0..cfg.test_samples).collect();
-    let mut test = data.test.select(&idx);
-    let scaler = Standardizer::fit(&train);
-    for d in [&mut train, &mut val, &mut test] {
-        scaler.apply(d);
-    }
-    Ok((train, val, test))
+    let s = FashionSubset::new(cfg.train_samples, cfg.seed)
+        .with_validation(cfg.val_samples, derive_seed(cfg.seed, "validation"))
+        .with_test(TestRows::First(cfg.test_samples))
+        .load()?;
+    Ok((s.train, s.validation, s.test))
 }
 
 pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {

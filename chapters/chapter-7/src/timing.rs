@@ -15,9 +15,9 @@ use lab::mc_dropout::{mc_loop, mc_shared_first, mc_stacked};
 use lab::rng::{derive_seed, rng_stream};
 use lab::stats::{Bootstrap, Interval, median, paired_ratio};
 use lab::train::{TrainConfig, fit};
-use lab::{Mlp, Sgd};
+use lab::{Mlp, Recipe, Sgd};
 
-use crate::training::Net;
+use crate::training::init;
 
 /// One epoch of `lab::train::fit` (no validation set), timed by fit's own clock: the seconds
 /// of the epoch's steps, without the evaluation of the untrained net that precedes them.
@@ -52,14 +52,20 @@ impl EpochCost {
     }
 }
 
-pub fn epoch_cost(net: &Net, ps: &[f32], data: &Dataset, repeats: usize, seed: u64) -> EpochCost {
-    let mut models: Vec<Mlp> = ps.iter().map(|&p| net.init(p, seed)).collect();
+pub fn epoch_cost(
+    net: &Recipe,
+    ps: &[f32],
+    data: &Dataset,
+    repeats: usize,
+    seed: u64,
+) -> EpochCost {
+    let mut models: Vec<Mlp> = ps.iter().map(|&p| init(net, data, p, seed)).collect();
     let mut opts: Vec<Sgd> = ps.iter().map(|_| net.optimizer()).collect();
     let mut times = vec![Vec::new(); ps.len()];
     let mut mask_times = Vec::new();
     let p_max = ps.iter().copied().fold(0.0, f32::max);
-    let hidden = &net.sizes[1..net.sizes.len() - 1];
-    let steps = data.len().div_ceil(net.batch);
+    let hidden = &net.hidden;
+    let steps = net.steps_per_epoch(data);
     for r in 0..repeats {
         for i in 0..ps.len() {
             let epoch_seed = derive_seed(seed, "epoch") + r as u64;
@@ -76,7 +82,7 @@ pub fn epoch_cost(net: &Net, ps: &[f32], data: &Dataset, repeats: usize, seed: u
         mask_times.push(seconds(|| {
             for step in 0..steps {
                 let mut g = rng_stream(seed, step as u64);
-                for &w in hidden {
+                for &w in hidden.iter() {
                     std::hint::black_box(drop.mask((net.batch, w), &mut g));
                 }
             }

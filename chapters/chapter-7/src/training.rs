@@ -6,33 +6,15 @@
 use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
-use lab::optim::{Sgd, SgdConfig};
 use lab::rng::{derive_seed, rng};
-use lab::train::{EpochRecord, History, TrainConfig, evaluate, fit};
-use lab::{Mlp, MlpSpec};
+use lab::train::{EpochRecord, History, evaluate, fit};
+use lab::{Mlp, Recipe};
 
-/// The net and how it is trained.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Net {
-    /// Input, hidden and output widths.
-    pub sizes: Vec<usize>,
-    pub epochs: usize,
-    pub batch: usize,
-    pub lr: f32,
-    pub momentum: f32,
-}
-
-impl Net {
-    pub fn spec(&self, p: f32) -> MlpSpec {
-        MlpSpec::relu(&self.sizes).with_dropout(p)
-    }
-    /// A fresh net for `seed`: the weights depend on the seed only, not on p.
-    pub fn init(&self, p: f32, seed: u64) -> Mlp {
-        Mlp::new(&self.spec(p), &mut rng(derive_seed(seed, "init")))
-    }
-    pub fn optimizer(&self) -> Sgd {
-        Sgd::new(SgdConfig::momentum(self.lr, self.momentum))
-    }
+/// A fresh net of `net`'s sizes for `data`, with dropout `p` after every hidden layer. The
+/// weights depend on the seed only, not on p, so the runs of one seed are paired.
+pub fn init(net: &Recipe, data: &Dataset, p: f32, seed: u64) -> Mlp {
+    let spec = net.spec(data).with_dropout(p);
+    Mlp::new(&spec, &mut rng(derive_seed(seed, "init")))
 }
 
 /// One training run.
@@ -50,16 +32,16 @@ pub struct TrainRun {
 // ANCHOR: train
 /// Train `net` with dropout `p` from seed `seed`; returns the run and the trained model.
 pub fn train(
-    net: &Net,
+    net: &Recipe,
     p: f32,
     seed: u64,
     train: &Dataset,
     val: &Dataset,
     test: &Dataset,
 ) -> (TrainRun, Mlp) {
-    let mut model = net.init(p, seed);
+    let mut model = init(net, train, p, seed);
     let mut opt = net.optimizer();
-    let cfg = TrainConfig::new(net.epochs, net.batch, derive_seed(seed, "train"));
+    let cfg = net.train_config(derive_seed(seed, "train"));
     let history = fit(&mut model, &mut opt, train, Some(val), &cfg, &mut ());
     let (test_nll, test_accuracy) = evaluate(&model, test);
     let run = TrainRun {

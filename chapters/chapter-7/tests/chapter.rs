@@ -6,7 +6,7 @@ test_kit::chapter_tests!(chapter_7::Chapter7);
 #[test]
 fn a_diverging_run_is_recorded() {
     let mut cfg = chapter_7::Config::quick();
-    cfg.net.lr = 1e4;
+    cfg.net.sgd.lr = 1e4;
     test_kit::checks::assert_divergence_is_recorded::<chapter_7::Chapter7>(&cfg, |r| {
         r.runs.iter().any(|t| t.history.diverged.is_some())
     });
@@ -19,12 +19,12 @@ fn a_diverging_run_is_recorded() {
 fn evaluation_mode_ignores_dropout() {
     let cfg = chapter_7::Config::quick();
     let data = lab::data::spirals(200, 3, 0.05, 1);
-    let net = chapter_7::training::Net {
-        sizes: vec![2, 16, 16, 3],
+    let net = lab::Recipe {
+        hidden: vec![16, 16],
         ..cfg.net
     };
-    let dropped = net.init(0.5, 4);
-    let mut plain = net.init(0.0, 4);
+    let dropped = chapter_7::training::init(&net, &data, 0.5, 4);
+    let mut plain = chapter_7::training::init(&net, &data, 0.0, 4);
     for (p, d) in plain.layers.iter_mut().zip(&dropped.layers) {
         p.w.assign(&d.w);
         p.b.assign(&d.b);
