@@ -1,4 +1,4 @@
-//! The house style of `lab::plot`: tick labels, colours, and that every chart type writes a
+//! The house style of `book_pipeline::plot`: tick labels, colours, and that every chart type writes a
 //! well-formed, accessible SVG plus the CSV of its data, whatever numbers it is given.
 
 use std::path::PathBuf;
@@ -238,10 +238,13 @@ fn line_chart_writes_svg_and_csv() {
     let figure = Figure::new("Loss", "Loss & accuracy against step.").with_caption("Three seeds.");
     let chart = LineChart::new(figure.clone(), "step", "loss (nats)")
         .log_y()
-        .with_series(Series::line(
-            "He normal",
-            (0..50).map(|i| (f64::from(i), 2.0 / f64::from(i + 1))),
-        ))
+        .with_series(
+            Series::line(
+                "He normal",
+                (0..50).map(|i| (f64::from(i), 2.0 / f64::from(i + 1))),
+            )
+            .of(&lab::Init::HeNormal),
+        )
         .with_series(
             Series::line("run b", [(0.0, 1.0), (1.0, 0.5)])
                 .dashed()
@@ -260,7 +263,10 @@ fn line_chart_writes_svg_and_csv() {
         has_text(&svg, "loss (nats)") && has_text(&svg, "step"),
         "axis titles"
     );
-    assert!(svg.contains("#D55E00"), "He normal in vermillion");
+    assert!(
+        svg.contains("#D55E00"),
+        "He normal in its book colour, vermillion"
+    );
     assert!(svg.contains("font-family=\"sans-serif\""));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -263,6 +263,23 @@ impl History {
     pub fn last(&self) -> &EpochRecord {
         self.epochs.last().expect("a history starts with epoch 0")
     }
+    /// The recorded step losses (`record_steps`), averaged over consecutive runs of `every` steps
+    /// (the last run may be shorter): the curve a figure can show.
+    pub fn smoothed_step_losses(&self, every: usize) -> Vec<f64> {
+        self.step_losses
+            .chunks(every)
+            .map(crate::stats::mean)
+            .collect()
+    }
+    /// `model`'s accuracy on `test` after this run; NaN if the run diverged (its weights are
+    /// then meaningless, and a NaN keeps it out of any mean taken over runs by mistake).
+    pub fn test_accuracy<M: Model>(&self, model: &M, test: &Dataset) -> f64 {
+        if self.diverged.is_some() {
+            f64::NAN
+        } else {
+            evaluate(model, test).1
+        }
+    }
 }
 
 // ANCHOR: observer
@@ -672,5 +689,21 @@ mod tests {
         assert!(h.last().train_loss < 1e-4, "loss {}", h.last().train_loss);
         assert!((model.layers[0].w[(0, 0)] - 3.0).abs() < 0.01);
         assert!((model.layers[0].b[0] + 0.5).abs() < 0.01);
+    }
+
+    /// Smoothing averages runs of `every` steps (a short last run too); a diverged run scores
+    /// NaN, not whatever its broken weights would predict.
+    #[test]
+    fn history_smooths_steps_and_scores_only_runs_that_did_not_diverge() {
+        let data = spirals(60, 3, 0.02, 1);
+        let model = Mlp::new(&MlpSpec::relu(&[2, 8, 3]), &mut rng(2));
+        let mut h = History {
+            step_losses: vec![1.0, 3.0, 2.0, 4.0, 9.0],
+            ..History::default()
+        };
+        assert_eq!(h.smoothed_step_losses(2), vec![2.0, 3.0, 9.0]);
+        assert_eq!(h.test_accuracy(&model, &data), evaluate(&model, &data).1);
+        h.diverged = Some(Diverged { epoch: 1, step: 3 });
+        assert!(h.test_accuracy(&model, &data).is_nan());
     }
 }

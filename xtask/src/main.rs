@@ -23,6 +23,7 @@ use book_pipeline::chapter::CommittedReport;
 use book_pipeline::claim::{Scale, holds_cell};
 use book_pipeline::workspace_root;
 
+mod code_links;
 mod sources;
 
 #[derive(Parser)]
@@ -185,6 +186,14 @@ fn render(root: &Path) -> Result<PathBuf> {
     });
     book.build().context("mdBook failed")?;
     let out = root.join(&book.config.build.build_dir);
+    let mut pages = Vec::new();
+    for page in std::fs::read_dir(root.join("book/src"))? {
+        let path = page?.path();
+        if path.extension().is_some_and(|x| x == "md") {
+            pages.push(std::fs::read_to_string(&path)?);
+        }
+    }
+    code_links::copy_sources(root, &pages, &out)?;
     let mut problems = sources::source_problems(root)?;
     problems.extend(check_book(&out)?);
     let n = warnings.load(Ordering::Relaxed);

@@ -8,7 +8,9 @@
 //!   readers who cannot see it), and a caption `*Figure N.k.` follows it, numbered 1, 2, 3, … in
 //!   chapter N; every generated table but the Verdict has a caption `*Table N.k.`, numbered the
 //!   same way;
-//! - every "Figure N.k" or "Table N.k" the text mentions exists.
+//! - every "Figure N.k" or "Table N.k" the text mentions exists;
+//! - every figure's caption names the function that draws it, and every listing its files
+//!   (see [`crate::code_links`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -52,7 +54,9 @@ pub fn source_problems(root: &Path) -> Result<Vec<String>> {
         for (target, what) in references(&page.text) {
             let (file, anchor) = target.split_once('#').unwrap_or((&target, ""));
             let file = file.split_once(':').map_or(file, |(f, _)| f); // include anchors
-            let path = if file.is_empty() {
+            let path = if let Some(source) = crate::code_links::source_of(root, file) {
+                source
+            } else if file.is_empty() {
                 page.dir
                     .join(Path::new(&page.rel).file_name().unwrap_or_default())
             } else {
@@ -77,6 +81,7 @@ pub fn source_problems(root: &Path) -> Result<Vec<String>> {
             problems.extend(
                 figure_problems(&page.text, n, &page.dir)
                     .into_iter()
+                    .chain(crate::code_links::problems(&page.text, n, root))
                     .map(|p| format!("{}: {p}", page.rel)),
             );
         }

@@ -17,12 +17,17 @@ use crate::training::{SMOOTHING, TrainRun};
 use book_pipeline::plot::palette::GREY;
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
-    sweep_figures(r, dir)?;
+    sweep_svg(r, dir)?;
     sweep_table(r, dir)?;
-    histogram_figures(r, dir)?;
-    fans_figure_and_table(r, dir)?;
-    training_figures_and_table(r, dir)?;
-    finite_width_figure_and_table(r, dir)
+    histograms_svg(r, dir)?;
+    histograms_table(r, dir)?;
+    fans_svg(r, dir)?;
+    fans_table(r, dir)?;
+    training_30_layers_svg(r, dir)?;
+    training_100_layers_svg(r, dir)?;
+    training_table(r, dir)?;
+    finite_width_svg(r, dir)?;
+    finite_width_table(r, dir)
 }
 
 fn layer_points(std: &[f64]) -> Vec<(f64, f64)> {
@@ -33,7 +38,7 @@ fn layer_points(std: &[f64]) -> Vec<(f64, f64)> {
 }
 
 /// One figure per activation: forward and backward std against depth, every init, theory dashed.
-fn sweep_figures(r: &Report, dir: &Path) -> Result<()> {
+fn sweep_svg(r: &Report, dir: &Path) -> Result<()> {
     for activation in crate::sweep::activations() {
         let act = activation.name();
         let sweeps: Vec<_> = r
@@ -140,7 +145,7 @@ fn sweep_table(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("sweep.md"), t.to_markdown().as_bytes())
 }
 
-fn histogram_figures(r: &Report, dir: &Path) -> Result<()> {
+fn histograms_svg(r: &Report, dir: &Path) -> Result<()> {
     let h = &r.histograms;
     for (kind, file, x_label) in [
         (
@@ -186,6 +191,11 @@ fn histogram_figures(r: &Report, dir: &Path) -> Result<()> {
         );
         grid.save(&dir.join(file))?;
     }
+    Ok(())
+}
+
+fn histograms_table(r: &Report, dir: &Path) -> Result<()> {
+    let h = &r.histograms;
     let mut t = Table::new([
         "init", "quantity", "layer 1", "layer 2", "layer 3", "layer 4", "layer 5",
     ])
@@ -203,7 +213,7 @@ fn histogram_figures(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("histograms.md"), t.to_markdown().as_bytes())
 }
 
-fn fans_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+fn fans_svg(r: &Report, dir: &Path) -> Result<()> {
     let panel = |title: &str, backward: bool| {
         let mut chart = LineChart::new(Figure::new(title, ""), "layer", "std (log scale)").log_y();
         for f in &r.fans {
@@ -243,7 +253,10 @@ fn fans_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         ],
         2,
     );
-    grid.save(&dir.join("fans.svg"))?;
+    grid.save(&dir.join("fans.svg"))
+}
+
+fn fans_table(r: &Report, dir: &Path) -> Result<()> {
     let mut t = Table::new([
         "Var(W) = 1 / …",
         "layer",
@@ -298,8 +311,7 @@ fn loss_chart(
     )
 }
 
-fn training_figures_and_table(r: &Report, dir: &Path) -> Result<()> {
-    let depth = |net: &str| net.to_string();
+fn training_30_layers_svg(r: &Report, dir: &Path) -> Result<()> {
     loss_chart(
         "Training a 30-layer ReLU net on Fashion-MNIST",
         "Line chart of the training loss against the step for four initialisations of a 30-layer \
@@ -307,7 +319,10 @@ fn training_figures_and_table(r: &Report, dir: &Path) -> Result<()> {
         &r.deep,
         |run, pts| Series::line(run.init.name(), pts).of(&run.init),
     )
-    .save(&dir.join("training_30_layers.svg"))?;
+    .save(&dir.join("training_30_layers.svg"))
+}
+
+fn training_100_layers_svg(r: &Report, dir: &Path) -> Result<()> {
     loss_chart(
         "HOML's 100-layer test: ReLU + He against SELU + LeCun",
         "Line chart of the training loss against the step for a 100-layer MLP with ReLU and He \
@@ -315,7 +330,11 @@ fn training_figures_and_table(r: &Report, dir: &Path) -> Result<()> {
         &r.very_deep,
         |run, pts| Series::line(run.label(), pts).of(&run.activation),
     )
-    .save(&dir.join("training_100_layers.svg"))?;
+    .save(&dir.join("training_100_layers.svg"))
+}
+
+fn training_table(r: &Report, dir: &Path) -> Result<()> {
+    let depth = |net: &str| net.to_string();
     let mut t = Table::new([
         "net",
         "activation + init",
@@ -358,7 +377,7 @@ fn training_figures_and_table(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("training.md"), t.to_markdown().as_bytes())
 }
 
-fn finite_width_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+fn finite_width_svg(r: &Report, dir: &Path) -> Result<()> {
     let panels = r
         .finite_width
         .iter()
@@ -391,7 +410,10 @@ fn finite_width_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         panels,
         3,
     )
-    .save(&dir.join("finite_width.svg"))?;
+    .save(&dir.join("finite_width.svg"))
+}
+
+fn finite_width_table(r: &Report, dir: &Path) -> Result<()> {
     let mut t = Table::new([
         "width",
         "seeds",

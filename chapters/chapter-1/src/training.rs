@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng};
-use lab::train::{History, Recipe, TrainConfig, evaluate, fit};
+use lab::train::{History, Recipe, TrainConfig, fit};
 use lab::{Activation, Init, Mlp};
 
 /// One training run.
@@ -46,16 +46,8 @@ pub fn train_deep(
         ..net.train_config(seed)
     };
     let history = fit(&mut model, &mut opt, train, None, &cfg, &mut ());
-    let smoothed_steps = history
-        .step_losses
-        .chunks(SMOOTHING)
-        .map(lab::stats::mean)
-        .collect();
-    let test_accuracy = if history.diverged.is_some() {
-        f64::NAN
-    } else {
-        evaluate(&model, test).1
-    };
+    let smoothed_steps = history.smoothed_step_losses(SMOOTHING);
+    let test_accuracy = history.test_accuracy(&model, test);
     TrainRun {
         activation,
         init,

@@ -18,10 +18,10 @@ pub fn write(r: &Report, dir: &Path) -> Result<()> {
     tracking_table(r, dir)?;
     breaking_table(r, dir)?;
     zeros_table(r, dir)?;
-    heatmaps(r, dir)?;
-    learning_curves(r, dir)?;
-    symmetry_figure(r, dir)?;
-    eps_figure(r, dir)
+    cosine_heatmaps_svg(r, dir)?;
+    learning_curves_svg(r, dir)?;
+    symmetry_during_training_svg(r, dir)?;
+    eps_sweep_svg(r, dir)
 }
 
 /// A short legend name for a run.
@@ -215,7 +215,7 @@ fn zeros_table(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("zeros.md"), md.as_bytes())
 }
 
-fn heatmaps(r: &Report, dir: &Path) -> Result<()> {
+fn cosine_heatmaps_svg(r: &Report, dir: &Path) -> Result<()> {
     let runs = std::iter::once(&r.random[0])
         .chain(std::iter::once(&r.constant_runs[0]))
         .chain(std::iter::once(&r.dropout[0]))
@@ -255,7 +255,7 @@ fn smoothed(run: &Run) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
+fn learning_curves_svg(r: &Report, dir: &Path) -> Result<()> {
     // The one-unit net starts from the constant rule too, but is another net: its own colour.
     let runs = [
         ("random (He normal)", &r.random[0], true),
@@ -289,7 +289,7 @@ fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
             .dashed()
             .color(GREY),
     );
-    chart.save(&dir.join("learning_curves.svg"))
+    chart.save(&dir.join("learning_curves_svg.svg"))
 }
 
 /// Points (step, value) of a probe quantity, step 0 shown at ½ on a log axis.
@@ -305,7 +305,7 @@ fn probe_points(
         .collect()
 }
 
-fn symmetry_figure(r: &Report, dir: &Path) -> Result<()> {
+fn symmetry_during_training_svg(r: &Report, dir: &Path) -> Result<()> {
     let runs: Vec<&Run> = [&r.random[0], &r.constant_runs[0], &r.dropout[0]]
         .into_iter()
         .chain(&r.random_bias)
@@ -335,7 +335,7 @@ fn symmetry_figure(r: &Report, dir: &Path) -> Result<()> {
     grid.save(&dir.join("symmetry_during_training.svg"))
 }
 
-fn eps_figure(r: &Report, dir: &Path) -> Result<()> {
+fn eps_sweep_svg(r: &Report, dir: &Path) -> Result<()> {
     let groups: Vec<&[Run]> = r.perturbed.chunks(r.eps_seeds).collect();
     let eps32: Vec<f32> = groups
         .iter()

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use book_pipeline::plot::{BookColor, RGBColor, palette};
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng};
-use lab::train::{History, Observer, TrainConfig, evaluate, fit};
+use lab::train::{History, Observer, TrainConfig, fit};
 use lab::{Init, Mlp, MlpSpec, Recipe};
 
 use crate::symmetry::{LayerProbe, cosine_matrix, probe_layer};
@@ -236,16 +236,8 @@ pub fn train(job: Job, t: &Recipe, train_set: &Dataset, test_set: &Dataset) -> R
     let mut prober = Prober::new(&model, log_schedule(total_steps, 8), job.track_rank);
     let history = fit(&mut model, &mut opt, train_set, None, &cfg, &mut prober);
     // ANCHOR_END: train
-    let smoothed_steps = history
-        .step_losses
-        .chunks(SMOOTHING)
-        .map(lab::stats::mean)
-        .collect();
-    let test_accuracy = if history.diverged.is_some() {
-        f64::NAN
-    } else {
-        evaluate(&model, test_set).1
-    };
+    let smoothed_steps = history.smoothed_step_losses(SMOOTHING);
+    let test_accuracy = history.test_accuracy(&model, test_set);
     let final_cosine = if job.heatmap_units > 0 {
         let w = &model.layers[0].w;
         let k = job.heatmap_units.min(w.ncols());

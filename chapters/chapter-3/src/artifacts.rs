@@ -21,11 +21,14 @@ fn color_of(b: BiasInit) -> RGBColor {
 }
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
-    sweep_bars(r, dir)?;
-    learning_curves(r, dir)?;
+    accuracy_svg(r, dir)?;
+    epoch1_loss_svg(r, dir)?;
+    learning_curves_svg(r, dir)?;
     sweep_tables(r, dir)?;
-    dead_figure_and_table(r, dir)?;
-    imbalance_figure_and_table(r, dir)
+    dead_units_svg(r, dir)?;
+    dead_units_table(r, dir)?;
+    imbalance_svg(r, dir)?;
+    imbalance_table(r, dir)
 }
 
 /// A y range that shows every bar's error bar with some room, instead of starting at 0; `None`
@@ -43,7 +46,7 @@ fn zoomed(bars: &[Bar]) -> Option<(f64, f64)> {
     (lo.is_finite() && hi.is_finite()).then_some((lo - pad, hi + pad))
 }
 
-fn sweep_bars(r: &Report, dir: &Path) -> Result<()> {
+fn accuracy_svg(r: &Report, dir: &Path) -> Result<()> {
     let s = sweep_summaries(r);
     let seeds = r.seeds;
     let acc: Vec<Bar> = s
@@ -69,8 +72,12 @@ fn sweep_bars(r: &Report, dir: &Path) -> Result<()> {
         acc,
     );
     chart.y_range = zoomed(&chart.bars);
-    chart.save(&dir.join("accuracy.svg"))?;
+    chart.save(&dir.join("accuracy.svg"))
+}
 
+fn epoch1_loss_svg(r: &Report, dir: &Path) -> Result<()> {
+    let s = sweep_summaries(r);
+    let seeds = r.seeds;
     let loss: Vec<Bar> = s
         .iter()
         .map(|s| {
@@ -101,7 +108,7 @@ fn curve(values: &[f64], scale: f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
+fn learning_curves_svg(r: &Report, dir: &Path) -> Result<()> {
     let s = sweep_summaries(r);
     let mut loss = LineChart::new(
         Figure::new("training loss (mean of each epoch)", ""),
@@ -128,7 +135,7 @@ fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
         vec![loss, acc],
         2,
     )
-    .save(&dir.join("learning_curves.svg"))
+    .save(&dir.join("learning_curves_svg.svg"))
 }
 
 fn sweep_tables(r: &Report, dir: &Path) -> Result<()> {
@@ -190,7 +197,7 @@ fn sweep_tables(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("equivalence.md"), t.to_markdown().as_bytes())
 }
 
-fn dead_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+fn dead_units_svg(r: &Report, dir: &Path) -> Result<()> {
     let mut chart = LineChart::new(
         Figure::new(
             format!(
@@ -213,8 +220,10 @@ fn dead_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
                 .color(color_of(s.bias)),
         );
     }
-    chart.save(&dir.join("dead_units.svg"))?;
+    chart.save(&dir.join("dead_units.svg"))
+}
 
+fn dead_units_table(r: &Report, dir: &Path) -> Result<()> {
     let layers = r.dead[0].at_init.len();
     let mut head = vec!["bias init".to_string()];
     head.extend((1..=layers).map(|l| format!("layer {l}, at init")));
@@ -233,7 +242,7 @@ fn dead_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("dead.md"), t.to_markdown().as_bytes())
 }
 
-fn imbalance_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+fn imbalance_svg(r: &Report, dir: &Path) -> Result<()> {
     let mut ratios: Vec<usize> = r.imbalance.iter().map(|c| c.ratio).collect();
     ratios.dedup();
     let ln2 = 2f64.ln();
@@ -298,8 +307,10 @@ fn imbalance_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         panels,
         2,
     )
-    .save(&dir.join("imbalance.svg"))?;
+    .save(&dir.join("imbalance.svg"))
+}
 
+fn imbalance_table(r: &Report, dir: &Path) -> Result<()> {
     let mut t = Table::new([
         "task",
         "output layer",

@@ -117,7 +117,7 @@ pub fn train_binary(net: &Recipe, head: Head, seed: u64, train: &Dataset, test: 
         initial_loss: history.epochs[0].train_loss,
         epoch_loss: history.epochs[1..].iter().map(|e| e.train_loss).collect(),
         final_test_loss: history.last().val_loss,
-        smoothed: history.step_losses.chunks(SMOOTHING).map(mean).collect(),
+        smoothed: history.smoothed_step_losses(SMOOTHING),
     }
 }
 // ANCHOR_END: train_binary

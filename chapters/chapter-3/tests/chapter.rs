@@ -1,5 +1,6 @@
-//! Claims, snapshot, 1-vs-2-thread determinism and freshness of chapter 3, and its binary's
-//! robustness (bad arguments, bad data, unwritable output, interrupted writes, divergence).
+//! Chapter 3's claims (quick run, and the committed Verdict recomputed from its data), snapshot,
+//! 1-vs-2-thread determinism, freshness, and that a diverging run is recorded. The binary's
+//! robustness (bad arguments, bad data, unwritable output) is tested once, in `test-kit`.
 test_kit::chapter_tests!(chapter_3::Chapter3);
 
 /// Learning rate 10⁴: training diverges, and the run records it instead of panicking.

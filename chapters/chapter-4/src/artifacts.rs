@@ -25,15 +25,21 @@ fn output_name(output: Activation) -> String {
 }
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
-    gallery(r, dir)?;
-    cost(r, dir)?;
-    quality(r, dir)?;
-    dying(r, dir)?;
-    selu(r, dir)?;
-    outputs(r, dir)
+    gallery_svg(r, dir)?;
+    cost_table(r, dir)?;
+    cost_svg(r, dir)?;
+    quality_curves_svg(r, dir)?;
+    quality_bars_svg(r, dir)?;
+    quality_table(r, dir)?;
+    dying_svg(r, dir)?;
+    dying_table(r, dir)?;
+    selu_svg(r, dir)?;
+    selu_table(r, dir)?;
+    outputs_svg(r, dir)?;
+    outputs_table(r, dir)
 }
 
-fn gallery(r: &Report, dir: &Path) -> Result<()> {
+fn gallery_svg(r: &Report, dir: &Path) -> Result<()> {
     let panels = r
         .gallery
         .iter()
@@ -58,10 +64,10 @@ fn gallery(r: &Report, dir: &Path) -> Result<()> {
         panels,
         4,
     )
-    .save(&dir.join("gallery.svg"))
+    .save(&dir.join("gallery_svg.svg"))
 }
 
-fn cost(r: &Report, dir: &Path) -> Result<()> {
+fn cost_table(r: &Report, dir: &Path) -> Result<()> {
     let mut t = Table::new([
         "activation",
         "forward, ns/element",
@@ -79,7 +85,6 @@ fn cost(r: &Report, dir: &Path) -> Result<()> {
         .iter()
         .find(|q| q.hidden.activation() == Some(Activation::Relu))
         .map(|q| q.timings.epoch_seconds);
-    let mut bars = Vec::new();
     for c in &r.costs {
         let one = &c.timings[0];
         let two = &c.timings[1];
@@ -104,7 +109,6 @@ fn cost(r: &Report, dir: &Path) -> Result<()> {
                 _ => "—".into(),
             },
         ]);
-        bars.push(Bar::new(c.activation.name(), per(median(&one.totals()))).of(&c.activation));
     }
     if let Some(glu) = r.quality.iter().find(|q| q.hidden.activation().is_none()) {
         let e = glu.timings.epoch_seconds;
@@ -120,7 +124,18 @@ fn cost(r: &Report, dir: &Path) -> Result<()> {
             relu_epoch.map_or("—".into(), |b| format!("{:.2}×", e / b)),
         ]);
     }
-    write_atomic(&dir.join("cost.md"), t.to_markdown().as_bytes())?;
+    write_atomic(&dir.join("cost.md"), t.to_markdown().as_bytes())
+}
+
+fn cost_svg(r: &Report, dir: &Path) -> Result<()> {
+    let bars = r
+        .costs
+        .iter()
+        .map(|c| {
+            let per_element = median(&c.timings[0].totals()) * 1e9 / c.elements as f64;
+            Bar::new(c.activation.name(), per_element).of(&c.activation)
+        })
+        .collect();
     BarChart::new(
         Figure::new(
             format!(
@@ -136,7 +151,7 @@ fn cost(r: &Report, dir: &Path) -> Result<()> {
     .save(&dir.join("cost.svg"))
 }
 
-fn quality(r: &Report, dir: &Path) -> Result<()> {
+fn quality_curves_svg(r: &Report, dir: &Path) -> Result<()> {
     let q = &r.config.quality;
     let mut chart = LineChart::new(
         Figure::new(
@@ -152,16 +167,6 @@ fn quality(r: &Report, dir: &Path) -> Result<()> {
         "epoch",
         "test accuracy",
     );
-    let mut bars = Vec::new();
-    let mut t = Table::new([
-        "hidden activation".to_string(),
-        "init".into(),
-        "parameters".into(),
-        "final test accuracy (mean ± std)".into(),
-        "accuracy averaged over epochs".into(),
-        format!("epochs to {:.0}% (per seed)", 100.0 * q.target_accuracy),
-    ])
-    .numeric_columns(&[2, 3, 4]);
     for run in &r.quality {
         let epochs = run.curves[0].epochs.len();
         let pts: Vec<(f64, f64)> = (0..epochs)
@@ -179,11 +184,46 @@ fn quality(r: &Report, dir: &Path) -> Result<()> {
                 .with_markers()
                 .of(&run.hidden),
         );
-        bars.push(
+    }
+    chart.save(&dir.join("quality_curves.svg"))
+}
+
+fn quality_bars_svg(r: &Report, dir: &Path) -> Result<()> {
+    let q = &r.config.quality;
+    let bars = r
+        .quality
+        .iter()
+        .map(|run| {
             Bar::new(run.hidden.name(), 100.0 * run.final_mean)
                 .with_error(100.0 * run.final_std)
-                .of(&run.hidden),
-        );
+                .of(&run.hidden)
+        })
+        .collect();
+    let mut bar_chart = BarChart::new(
+        Figure::new(
+            format!("Final test accuracy after {} epochs (mean ± std over {} seeds)", q.net.epochs, q.seeds),
+            "Bar chart of final test accuracy per hidden activation with error bars of one standard deviation.",
+        )
+        .with_size(1000, 480),
+        "test accuracy (%)",
+        bars,
+    );
+    bar_chart.y_range = Some((0.0, 100.0));
+    bar_chart.save(&dir.join("quality_bars.svg"))
+}
+
+fn quality_table(r: &Report, dir: &Path) -> Result<()> {
+    let q = &r.config.quality;
+    let mut t = Table::new([
+        "hidden activation".to_string(),
+        "init".into(),
+        "parameters".into(),
+        "final test accuracy (mean ± std)".into(),
+        "accuracy averaged over epochs".into(),
+        format!("epochs to {:.0}% (per seed)", 100.0 * q.target_accuracy),
+    ])
+    .numeric_columns(&[2, 3, 4]);
+    for run in &r.quality {
         t.row([
             run.hidden.name(),
             run.hidden.init_name(),
@@ -200,22 +240,10 @@ fn quality(r: &Report, dir: &Path) -> Result<()> {
                 .join(", "),
         ]);
     }
-    chart.save(&dir.join("quality_curves.svg"))?;
-    let mut bar_chart = BarChart::new(
-        Figure::new(
-            format!("Final test accuracy after {} epochs (mean ± std over {} seeds)", q.net.epochs, q.seeds),
-            "Bar chart of final test accuracy per hidden activation with error bars of one standard deviation.",
-        )
-        .with_size(1000, 480),
-        "test accuracy (%)",
-        bars,
-    );
-    bar_chart.y_range = Some((0.0, 100.0));
-    bar_chart.save(&dir.join("quality_bars.svg"))?;
     write_atomic(&dir.join("quality.md"), t.to_markdown().as_bytes())
 }
 
-fn dying(r: &Report, dir: &Path) -> Result<()> {
+fn dying_svg(r: &Report, dir: &Path) -> Result<()> {
     let d = &r.config.dying;
     let layer_mean = |counts: &[Vec<usize>]| -> Vec<(f64, f64)> {
         (0..counts[0].len())
@@ -283,7 +311,10 @@ fn dying(r: &Report, dir: &Path) -> Result<()> {
         ],
         2,
     )
-    .save(&dir.join("dying.svg"))?;
+    .save(&dir.join("dying.svg"))
+}
+
+fn dying_table(r: &Report, dir: &Path) -> Result<()> {
     let mut t = Table::new([
         "activation",
         "dead at init (per seed)",
@@ -337,7 +368,7 @@ fn dying(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("dying.md"), t.to_markdown().as_bytes())
 }
 
-fn selu(r: &Report, dir: &Path) -> Result<()> {
+fn selu_svg(r: &Report, dir: &Path) -> Result<()> {
     let s = &r.config.selu;
     let pts = |v: &[f64]| -> Vec<(f64, f64)> {
         v.iter()
@@ -376,7 +407,11 @@ fn selu(r: &Report, dir: &Path) -> Result<()> {
         vec![mean_panel, std_panel],
         2,
     )
-    .save(&dir.join("selu.svg"))?;
+    .save(&dir.join("selu.svg"))
+}
+
+fn selu_table(r: &Report, dir: &Path) -> Result<()> {
+    let s = &r.config.selu;
     let mut t = Table::new([
         "activation + init".to_string(),
         format!("mean at layer {}", s.check_layer),
@@ -406,7 +441,7 @@ fn selu(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("selu.md"), t.to_markdown().as_bytes())
 }
 
-fn outputs(r: &Report, dir: &Path) -> Result<()> {
+fn outputs_svg(r: &Report, dir: &Path) -> Result<()> {
     let o = &r.outputs;
     let seed0 = &o.seeds[0];
     let panel =
@@ -445,8 +480,12 @@ fn outputs(r: &Report, dir: &Path) -> Result<()> {
         ],
         2,
     )
-    .save(&dir.join("outputs.svg"))?;
+    .save(&dir.join("outputs.svg"))
+}
 
+fn outputs_table(r: &Report, dir: &Path) -> Result<()> {
+    let o = &r.outputs;
+    let seed0 = &o.seeds[0];
     let mut t = Table::new([
         "task",
         "output",

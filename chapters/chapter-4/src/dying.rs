@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use lab::data::Dataset;
 use lab::rng::{derive_seed, rng_stream};
-use lab::train::{evaluate, fit};
+use lab::train::fit;
 use lab::{Activation, Init, Mlp, Recipe};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -103,11 +103,7 @@ pub fn dying(cfg: &DyingConfig, train: &Dataset, test: &Dataset, seed: u64) -> V
             let h = fit(&mut mlp, &mut opt, train, None, &tc, &mut ());
             let after = count_units(&mlp, probe);
             let diverged = h.diverged.is_some();
-            let acc = if diverged {
-                f64::NAN
-            } else {
-                evaluate(&mlp, test).1
-            };
+            let acc = h.test_accuracy(&mlp, test);
             (before, after, acc, diverged)
         })
         .collect();

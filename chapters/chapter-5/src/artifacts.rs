@@ -14,12 +14,13 @@ use crate::{Beta, Report, mlp_runs, quad_run};
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     quadratic_table(r, dir)?;
-    norm_figure(r, dir)?;
-    rate_figure(r, dir)?;
-    path_figures(r, dir)?;
-    flat_figure(r, dir)?;
+    norm_svg(r, dir)?;
+    rate_svg(r, dir)?;
+    path_svg(r, dir)?;
+    flat_svg(r, dir)?;
     mlp_table(r, dir)?;
-    mlp_figures(r, dir)
+    mlp_loss_svg(r, dir)?;
+    mlp_beyond_svg(r, dir)
 }
 
 fn beta_of(m: Momentum) -> String {
@@ -74,7 +75,7 @@ fn quadratic_table(r: &Report, dir: &Path) -> Result<()> {
 }
 
 /// ‖w‖/‖w₀‖ against the iteration for every heavy-ball β and the optimal pair (log–log).
-fn norm_figure(r: &Report, dir: &Path) -> Result<()> {
+fn norm_svg(r: &Report, dir: &Path) -> Result<()> {
     let mut chart = LineChart::new(
         Figure::new(
             "Heavy ball on f(w) = ½(w₁² + 0.01 w₂²), α = 1: distance to the minimum",
@@ -113,7 +114,7 @@ fn norm_figure(r: &Report, dir: &Path) -> Result<()> {
 }
 
 /// Goh's picture: iterations per e-fold against 1 − β, theory and measurement.
-fn rate_figure(r: &Report, dir: &Path) -> Result<()> {
+fn rate_svg(r: &Report, dir: &Path) -> Result<()> {
     let x = |b: f64| 1.0 - b;
     let theory = |nesterov: bool| {
         r.rate_curve
@@ -169,7 +170,7 @@ fn rate_figure(r: &Report, dir: &Path) -> Result<()> {
 }
 
 /// 2-D paths over the contours of f for three momenta.
-fn path_figures(r: &Report, dir: &Path) -> Result<()> {
+fn path_svg(r: &Report, dir: &Path) -> Result<()> {
     let lambda = r.problem.lambda;
     for beta in [0.9, 0.99, 0.99999] {
         let q = quad_run(r, QuadKind::HeavyBall(beta));
@@ -203,7 +204,7 @@ fn path_figures(r: &Report, dir: &Path) -> Result<()> {
 }
 
 /// The flat coordinate w₂ against the iteration: the overshoots, one by one.
-fn flat_figure(r: &Report, dir: &Path) -> Result<()> {
+fn flat_svg(r: &Report, dir: &Path) -> Result<()> {
     let mut chart = LineChart::new(
         Figure::new(
             "The flat coordinate w₂ over the first steps (α = 1)",
@@ -341,8 +342,9 @@ fn loss_series(r: &Report, name: &str, family: Family, beta: f64) -> Series {
     )
 }
 
-fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
-    let betas: Vec<f64> = mlp_runs(r, Family::FixedStep, 0.0)
+/// The momenta of the fixed-step runs, in increasing order.
+fn mlp_betas(r: &Report) -> Vec<f64> {
+    mlp_runs(r, Family::FixedStep, 0.0)
         .first()
         .map(|_| {
             let mut b: Vec<f64> = r
@@ -356,7 +358,11 @@ fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
             b.dedup();
             b
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn mlp_loss_svg(r: &Report, dir: &Path) -> Result<()> {
+    let betas = mlp_betas(r);
     let panel = |title: String, family: Family| {
         let mut chart = LineChart::new(
             Figure::new(title, ""),
@@ -399,8 +405,11 @@ fn mlp_figures(r: &Report, dir: &Path) -> Result<()> {
         ],
         2,
     )
-    .save(&dir.join("mlp_loss.svg"))?;
+    .save(&dir.join("mlp_loss.svg"))
+}
 
+fn mlp_beyond_svg(r: &Report, dir: &Path) -> Result<()> {
+    let betas = mlp_betas(r);
     let mut beyond = LineChart::new(
         Figure::new("Nesterov at the same β", ""),
         "step",

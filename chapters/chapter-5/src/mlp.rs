@@ -174,8 +174,8 @@ pub fn train(
         total: net.epochs * net.steps_per_epoch(train),
     };
     let history = fit(&mut model, &mut opt, train, None, &tc, &mut schedule);
-    let (losses, diverged_at) = (history.step_losses, history.diverged.map(|d| d.step));
-    let smoothed: Vec<f64> = losses.chunks(smoothing).map(lab::stats::mean).collect();
+    let diverged_at = history.diverged.map(|d| d.step);
+    let smoothed = history.smoothed_step_losses(smoothing);
     let (final_loss, test_accuracy) = if diverged_at.is_some() {
         (f64::NAN, f64::NAN)
     } else {

@@ -15,11 +15,15 @@ use crate::{LOG_HIST, Report, Seeds, find_one_shot, l1_reference};
 use book_pipeline::plot::palette::GREY;
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
-    one_shot_figure_and_table(r, dir)?;
-    gradual_figure_and_table(r, dir)?;
-    l1_figure_and_table(r, dir)?;
-    speed_figure_and_table(r, dir)?;
-    combined_figure(r, dir)
+    one_shot_svg(r, dir)?;
+    one_shot_table(r, dir)?;
+    gradual_schedule_svg(r, dir)?;
+    gradual_table(r, dir)?;
+    l1_histograms_svg(r, dir)?;
+    l1_table(r, dir)?;
+    speed_svg(r, dir)?;
+    speed_table(r, dir)?;
+    combined_svg(r, dir)
 }
 
 fn pct(s: f64) -> f64 {
@@ -44,7 +48,7 @@ fn sparsity_range(r: &Report) -> (f64, f64) {
     (lo - 2.0, hi + 1.0)
 }
 
-fn one_shot_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+fn one_shot_svg(r: &Report, dir: &Path) -> Result<()> {
     let (lo, hi) = sparsity_range(r);
     let panel = |scope: Scope| {
         let rows: Vec<_> = r.one_shot.iter().filter(|o| o.scope == scope).collect();
@@ -80,8 +84,10 @@ fn one_shot_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         vec![panel(Scope::Global), panel(Scope::PerLayer)],
         2,
     )
-    .save(&dir.join("one_shot.svg"))?;
+    .save(&dir.join("one_shot.svg"))
+}
 
+fn one_shot_table(r: &Report, dir: &Path) -> Result<()> {
     let mut t = Table::new([
         "threshold",
         "sparsity",
@@ -113,7 +119,7 @@ fn one_shot_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("one_shot.md"), t.to_markdown().as_bytes())
 }
 
-fn gradual_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+fn gradual_schedule_svg(r: &Report, dir: &Path) -> Result<()> {
     let mut chart = LineChart::new(
         Figure::new(
             "Gradual pruning: the schedule's target and the measured sparsity",
@@ -141,8 +147,10 @@ fn gradual_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
             g.trace.iter().map(|p| (p.step as f64, pct(p.measured))),
         ));
     }
-    chart.save(&dir.join("gradual_schedule.svg"))?;
+    chart.save(&dir.join("gradual_schedule.svg"))
+}
 
+fn gradual_table(r: &Report, dir: &Path) -> Result<()> {
     let n: usize = r.weights_per_layer.iter().sum();
     let mut t = Table::new([
         "final sparsity s_f",
@@ -175,7 +183,7 @@ fn gradual_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("gradual.md"), t.to_markdown().as_bytes())
 }
 
-fn l1_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+fn l1_histograms_svg(r: &Report, dir: &Path) -> Result<()> {
     let (lo, hi, _) = LOG_HIST;
     let mut lambdas: Vec<f32> = r.l1.iter().map(|l| l.lambda).collect();
     lambdas.sort_by(f32::total_cmp);
@@ -213,8 +221,10 @@ fn l1_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         columns,
     );
     grid.bins = LOG_HIST.2;
-    grid.save(&dir.join("l1_histograms.svg"))?;
+    grid.save(&dir.join("l1_histograms.svg"))
+}
 
+fn l1_table(r: &Report, dir: &Path) -> Result<()> {
     let base = l1_reference(r);
     let mut t = Table::new([
         "method",
@@ -238,7 +248,7 @@ fn l1_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("l1.md"), t.to_markdown().as_bytes())
 }
 
-fn speed_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
+fn speed_svg(r: &Report, dir: &Path) -> Result<()> {
     let xs = |f: &dyn Fn(&crate::speed::SpeedPoint) -> f64| {
         r.speed
             .iter()
@@ -272,8 +282,10 @@ fn speed_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
         vec![time, bytes],
         2,
     )
-    .save(&dir.join("speed.svg"))?;
+    .save(&dir.join("speed.svg"))
+}
 
+fn speed_table(r: &Report, dir: &Path) -> Result<()> {
     let (first_fast, _) = crossover(&r.speed);
     let mut t = Table::new([
         "sparsity",
@@ -314,7 +326,7 @@ fn speed_figure_and_table(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("speed.md"), (t.to_markdown() + &note).as_bytes())
 }
 
-fn combined_figure(r: &Report, dir: &Path) -> Result<()> {
+fn combined_svg(r: &Report, dir: &Path) -> Result<()> {
     let global: Vec<_> = r
         .one_shot
         .iter()

@@ -17,8 +17,8 @@ pub fn lenet(net: &Recipe, data: &Dataset, seed: u64) -> Mlp {
 }
 
 /// `net.epochs` epochs of mini-batch SGD on softmax cross-entropy (the batch order seeded by
-/// `seed`), with `observer` called around each step. Plain SGD at the chapter's rate does not
-/// diverge on this net; if it ever does, the run stops here rather than prune a broken model.
+/// `seed`), with `observer` called around each step. A run that diverges stops there (lab's
+/// policy); its net then scores chance or NaN, and the report shows that number.
 pub fn train(
     model: &mut Mlp,
     opt: &mut Sgd,
@@ -27,13 +27,7 @@ pub fn train(
     seed: u64,
     observer: &mut dyn Observer,
 ) {
-    let cfg = net.train_config(seed);
-    let history = fit(model, opt, data, None, &cfg, observer);
-    assert!(
-        history.diverged.is_none(),
-        "plain SGD on LeNet-300-100 diverged at step {:?}: lower the learning rate",
-        history.diverged.map(|d| d.step)
-    );
+    fit(model, opt, data, None, &net.train_config(seed), observer);
 }
 
 /// Test accuracy of a model.

@@ -17,13 +17,16 @@ use crate::{Report, accuracy_ratios, epoch_ratio, loss_ratios, one_pass_seconds}
 use lab::stats::{mean, std};
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
-    epoch_cost(r, dir)?;
-    learning_curves(r, dir)?;
+    epoch_cost_svg(r, dir)?;
+    epoch_cost_table(r, dir)?;
+    learning_curves_svg(r, dir)?;
     convergence_table(r, dir)?;
-    mc_quality(r, dir)?;
-    reliability(r, dir)?;
-    uncertainty(r, dir)?;
-    mc_cost(r, dir)
+    mc_quality_svg(r, dir)?;
+    mc_quality_table(r, dir)?;
+    reliability_svg(r, dir)?;
+    uncertainty_svg(r, dir)?;
+    mc_cost_svg(r, dir)?;
+    mc_cost_table(r, dir)
 }
 
 fn name(p: f32) -> String {
@@ -49,7 +52,7 @@ fn ms(s: f64) -> String {
 }
 
 /// Experiments 1 and 3: the bar chart of epoch times and the timing table.
-fn epoch_cost(r: &Report, dir: &Path) -> Result<()> {
+fn epoch_cost_svg(r: &Report, dir: &Path) -> Result<()> {
     let e = &r.timings.epoch;
     let mut bars: Vec<Bar> = e
         .dropout
@@ -67,7 +70,11 @@ fn epoch_cost(r: &Report, dir: &Path) -> Result<()> {
         "seconds per epoch",
         bars,
     )
-    .save(&dir.join("epoch_cost.svg"))?;
+    .save(&dir.join("epoch_cost.svg"))
+}
+
+fn epoch_cost_table(r: &Report, dir: &Path) -> Result<()> {
+    let e = &r.timings.epoch;
 
     let mut t =
         Table::new(["what is timed", "median time", "relative to p = 0"]).numeric_columns(&[1, 2]);
@@ -115,7 +122,7 @@ fn mean_curve(r: &Report, p: f32, f: impl Fn(&lab::train::EpochRecord) -> f64) -
         .collect()
 }
 
-fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
+fn learning_curves_svg(r: &Report, dir: &Path) -> Result<()> {
     let seeds = r.runs.len() / r.dropout.len();
     let loss = {
         let mut c = LineChart::new(
@@ -155,7 +162,7 @@ fn learning_curves(r: &Report, dir: &Path) -> Result<()> {
         vec![loss, acc],
         2,
     )
-    .save(&dir.join("learning_curves.svg"))
+    .save(&dir.join("learning_curves_svg.svg"))
 }
 
 fn fmt_epochs(xs: &[Option<usize>]) -> String {
@@ -277,7 +284,7 @@ fn mc_stats(r: &Report, f: impl Fn(&crate::mc::Quality) -> f64) -> (PerT, (f64, 
     (per_t, (mean(&ws), std(&ws)))
 }
 
-fn mc_quality(r: &Report, dir: &Path) -> Result<()> {
+fn mc_quality_svg(r: &Report, dir: &Path) -> Result<()> {
     let panel = |title: &str, y: &str, f: &dyn Fn(&crate::mc::Quality) -> f64| {
         let (per_t, (ws, _)) = mc_stats(r, f);
         let t_max = per_t.last().unwrap().0 as f64;
@@ -313,8 +320,10 @@ fn mc_quality(r: &Report, dir: &Path) -> Result<()> {
         ],
         3,
     )
-    .save(&dir.join("mc_quality.svg"))?;
+    .save(&dir.join("mc_quality.svg"))
+}
 
+fn mc_quality_table(r: &Report, dir: &Path) -> Result<()> {
     let mut t = Table::new([
         "prediction",
         "accuracy (%)",
@@ -371,7 +380,7 @@ fn pool(bins: &[&Vec<CalibrationBin>]) -> Vec<(f64, f64, usize)> {
         .collect()
 }
 
-fn reliability(r: &Report, dir: &Path) -> Result<()> {
+fn reliability_svg(r: &Report, dir: &Path) -> Result<()> {
     let ws = pool(
         &r.mc
             .iter()
@@ -389,7 +398,7 @@ fn reliability(r: &Report, dir: &Path) -> Result<()> {
                 r.mc.len(),
                 r.mc[0].reliability_passes
             ),
-            "A reliability diagram: for each of 15 confidence bins, the accuracy of the \
+            "A reliability_svg diagram: for each of 15 confidence bins, the accuracy of the \
              predictions against their mean confidence, for weight scaling and for MC Dropout; \
              the diagonal marks perfect calibration.",
         )
@@ -417,10 +426,10 @@ fn reliability(r: &Report, dir: &Path) -> Result<()> {
         .with_markers()
         .color(VERMILLION),
     )
-    .save(&dir.join("reliability.svg"))
+    .save(&dir.join("reliability_svg.svg"))
 }
 
-fn uncertainty(r: &Report, dir: &Path) -> Result<()> {
+fn uncertainty_svg(r: &Report, dir: &Path) -> Result<()> {
     let sum = |f: fn(&crate::mc::McEval) -> &Vec<u64>| -> Vec<u64> {
         (0..STD_BINS)
             .map(|b| r.mc.iter().map(|e| f(e)[b]).sum())
@@ -450,10 +459,10 @@ fn uncertainty(r: &Report, dir: &Path) -> Result<()> {
         1,
     );
     grid.density = true;
-    grid.save(&dir.join("uncertainty.svg"))
+    grid.save(&dir.join("uncertainty_svg.svg"))
 }
 
-fn mc_cost(r: &Report, dir: &Path) -> Result<()> {
+fn mc_cost_svg(r: &Report, dir: &Path) -> Result<()> {
     let mc = &r.timings.mc;
     let mut sizes: Vec<usize> = mc.iter().map(|c| c.rows).collect();
     sizes.dedup();
@@ -499,7 +508,11 @@ fn mc_cost(r: &Report, dir: &Path) -> Result<()> {
         panels,
         2,
     )
-    .save(&dir.join("mc_cost.svg"))?;
+    .save(&dir.join("mc_cost.svg"))
+}
+
+fn mc_cost_table(r: &Report, dir: &Path) -> Result<()> {
+    let mc = &r.timings.mc;
 
     let mut t = Table::new([
         "request rows",
