@@ -289,7 +289,7 @@ fn learning_curves_svg(r: &Report, dir: &Path) -> Result<()> {
             .dashed()
             .color(GREY),
     );
-    chart.save(&dir.join("learning_curves_svg.svg"))
+    chart.save(&dir.join("learning_curves.svg"))
 }
 
 /// Points (step, value) of a probe quantity, step 0 shown at ½ on a log axis.

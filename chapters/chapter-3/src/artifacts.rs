@@ -135,7 +135,7 @@ fn learning_curves_svg(r: &Report, dir: &Path) -> Result<()> {
         vec![loss, acc],
         2,
     )
-    .save(&dir.join("learning_curves_svg.svg"))
+    .save(&dir.join("learning_curves.svg"))
 }
 
 fn sweep_tables(r: &Report, dir: &Path) -> Result<()> {

@@ -64,7 +64,7 @@ fn gallery_svg(r: &Report, dir: &Path) -> Result<()> {
         panels,
         4,
     )
-    .save(&dir.join("gallery_svg.svg"))
+    .save(&dir.join("gallery.svg"))
 }
 
 fn cost_table(r: &Report, dir: &Path) -> Result<()> {

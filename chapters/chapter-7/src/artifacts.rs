@@ -162,7 +162,7 @@ fn learning_curves_svg(r: &Report, dir: &Path) -> Result<()> {
         vec![loss, acc],
         2,
     )
-    .save(&dir.join("learning_curves_svg.svg"))
+    .save(&dir.join("learning_curves.svg"))
 }
 
 fn fmt_epochs(xs: &[Option<usize>]) -> String {
@@ -398,7 +398,7 @@ fn reliability_svg(r: &Report, dir: &Path) -> Result<()> {
                 r.mc.len(),
                 r.mc[0].reliability_passes
             ),
-            "A reliability_svg diagram: for each of 15 confidence bins, the accuracy of the \
+            "A reliability diagram: for each of 15 confidence bins, the accuracy of the \
              predictions against their mean confidence, for weight scaling and for MC Dropout; \
              the diagonal marks perfect calibration.",
         )
@@ -426,7 +426,7 @@ fn reliability_svg(r: &Report, dir: &Path) -> Result<()> {
         .with_markers()
         .color(VERMILLION),
     )
-    .save(&dir.join("reliability_svg.svg"))
+    .save(&dir.join("reliability.svg"))
 }
 
 fn uncertainty_svg(r: &Report, dir: &Path) -> Result<()> {
@@ -459,7 +459,7 @@ fn uncertainty_svg(r: &Report, dir: &Path) -> Result<()> {
         1,
     );
     grid.density = true;
-    grid.save(&dir.join("uncertainty_svg.svg"))
+    grid.save(&dir.join("uncertainty.svg"))
 }
 
 fn mc_cost_svg(r: &Report, dir: &Path) -> Result<()> {
