@@ -78,6 +78,10 @@ pub struct Claim {
     /// Why the quick run cannot decide this claim, if it cannot: the tests then check it on
     /// the committed full run only.
     pub full_run_only: Option<String>,
+    /// Why the verdict is not robust, if it is not: full runs under other base seeds decided
+    /// this claim differently (what they found), so its ✓ or ✗ sits inside the noise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inside_noise: Option<String>,
 }
 
 impl Claim {
@@ -93,6 +97,7 @@ impl Claim {
             source: String::new(),
             holds: false,
             full_run_only: None,
+            inside_noise: None,
         }
     }
     pub fn rule(mut self, rule: impl Into<String>) -> Self {
@@ -124,6 +129,12 @@ impl Claim {
     /// The quick run cannot decide this claim, for the reason given.
     pub fn full_run_only(mut self, why: impl Into<String>) -> Self {
         self.full_run_only = Some(why.into());
+        self
+    }
+    /// Full runs under other base seeds decided this claim differently, as `what` says: its
+    /// verdict sits inside the noise, and the Verdict says so beside it.
+    pub fn inside_noise(mut self, what: impl Into<String>) -> Self {
+        self.inside_noise = Some(what.into());
         self
     }
     /// Whether a run at `scale` decides this claim.
@@ -165,10 +176,14 @@ pub fn holds_cell(c: &Claim, scale: Scale) -> String {
         return "— (full run only)".into();
     }
     let mark = if c.holds { "✓ yes" } else { "✗ **no**" };
-    match c.seeds {
+    let mut cell = match c.seeds {
         Some(t) => format!("{mark} ({}/{} seeds)", t.holding, t.of),
         None => mark.into(),
+    };
+    if let Some(why) = &c.inside_noise {
+        cell.push_str(&format!("; inside the noise: {why}"));
     }
+    cell
 }
 
 /// The claims a run at `scale` decides and that do not hold, one line each.
@@ -216,6 +231,27 @@ mod tests {
         );
         assert_eq!(failures(&claims, Scale::Quick).len(), 1);
         assert_eq!(failures(&claims, Scale::Full).len(), 1);
+    }
+
+    /// A verdict that other base seeds decided differently says so in its Holds cell, and a
+    /// report written before the field existed still reads.
+    #[test]
+    fn a_claim_inside_the_noise_says_so() {
+        let c = Claim::new("small effect")
+            .seeds(6, 10)
+            .inside_noise("base seed 3 gives ✓ (9/10)");
+        assert_eq!(
+            holds_cell(&c, Scale::Full),
+            "✗ **no** (6/10 seeds); inside the noise: base seed 3 gives ✓ (9/10)"
+        );
+        let mut json = serde_json::to_value(Claim::new("old")).unwrap();
+        assert!(
+            json.get("inside_noise").is_none(),
+            "not written when absent"
+        );
+        json.as_object_mut().unwrap().remove("inside_noise");
+        let back: Claim = serde_json::from_value(json).unwrap();
+        assert_eq!(back.inside_noise, None);
     }
 
     #[test]

@@ -350,8 +350,8 @@ pub const HE_DRIFT: Threshold = Threshold::same(2.0);
 pub const HE_LOSS: Threshold = Threshold::same(1.0);
 /// How close to ln 10 a stalled net's loss stays (nats).
 pub const STALLED: Threshold = Threshold::same(0.05);
-/// The std lost by layer 30 with Var(W) = 1/n_in: theory says 2¹⁵ ≈ 3.3 × 10⁴; ≥ 10⁴ leaves a
-/// factor 3 for the fluctuations of a finite width.
+/// The std lost from layer 1 to layer 30 with Var(W) = 1/n_in: theory says √2 per layer over 29
+/// layers, 2^14.5 ≈ 2.3 × 10⁴; ≥ 10⁴ leaves a factor 2.3 for the fluctuations of a finite width.
 pub const LECUN_LOSS: Threshold = Threshold::same(1e4);
 /// Glorot's gradient ratio over the old heuristic's, 5 tanh layers (Glorot & Bengio's Fig. 7).
 pub const GLOROT_GAIN: Threshold = Threshold::same(4.0);
@@ -462,7 +462,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         ))
         .seeds(count(&lecun_ok), n)
         .holds(count(&lecun_ok) == n)
-        .literature("½ of the variance lost per layer: 2^15 ≈ 3.3e4 by layer 30", "He et al. 2015, eq. 10"),
+        .literature("½ of the variance lost per layer: 2^14.5 ≈ 2.3e4 from layer 1 to 30", "He et al. 2015, eq. 10"),
         Claim::new("N(0, 1) weights explode with ReLU and saturate tanh")
             .rule("in every seed: ReLU's std grows > 10⁶× in 10 layers; tanh has > 50% of units at |a| > 0.99 in the last layer")
             .measured(format!(

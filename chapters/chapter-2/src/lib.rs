@@ -21,10 +21,10 @@ use book_pipeline::progress::Progress;
 use book_pipeline::report::fmt_sig;
 use lab::data::{FashionSubset, Splits, TestRows};
 use lab::rng::derive_seed;
-use lab::stats::{Paired, mean, std};
+use lab::stats::{Bootstrap, Paired, mean, median, paired_ratio, std};
 use lab::{Init, Recipe, SgdConfig};
 
-use training::{Constant, Job, Run, Start, train};
+use training::{Constant, EpochCost, Job, Run, Start, epoch_cost, train};
 use zero::{ZeroRun, zero_run};
 
 /// The chapter, as the book pipeline sees it.
@@ -58,6 +58,9 @@ pub struct Config {
     pub heatmap_units: usize,
     /// The mean pairwise cosine similarity above which we call a layer's units "correlated".
     pub correlated: f64,
+    /// Rounds of the epoch timing (one epoch of the constant net and one of the one-unit net
+    /// per round).
+    pub timing_rounds: usize,
 }
 // ANCHOR_END: config
 
@@ -73,11 +76,12 @@ impl Config {
             net: Recipe::new(&[128, 64], SgdConfig::plain(0.01), 5, 32),
             seeds: 5,
             dropout: 0.2,
-            eps: vec![1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
+            eps: vec![1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1],
             eps_seeds: 3,
             bias_inits: vec![Init::OldUniform, Init::Normal { std: 1.0 }],
             heatmap_units: 128,
             correlated: 0.9,
+            timing_rounds: 7,
         }
     }
     // ANCHOR_END: full
@@ -94,6 +98,7 @@ impl Config {
             eps_seeds: 1,
             bias_inits: vec![Init::Normal { std: 1.0 }],
             heatmap_units: 12,
+            timing_rounds: 2,
             ..Self::full()
         }
     }
@@ -120,6 +125,9 @@ pub struct Report {
     pub perturbed: Vec<Run>,
     pub eps_seeds: usize,
     pub random_bias: Vec<Run>,
+    /// Seconds per epoch, constant net against one unit per layer (wall times: never compared
+    /// for equality, left out of snapshots).
+    pub timings: EpochCost,
 }
 
 pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
@@ -176,6 +184,8 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     let zeros = zero_run(hidden, &cfg.net, &train_set, seed(0));
     bar.inc(1);
     bar.finish();
+    // Timed alone, after the parallel runs, so that nothing else competes for the cores.
+    let timings = epoch_cost(hidden, &cfg.net, &train_set, cfg.timing_rounds, seed(0));
 
     let random_bias = runs.split_off(runs.len() - cfg.bias_inits.len());
     let perturbed = runs.split_off(runs.len() - cfg.eps.len() * cfg.eps_seeds);
@@ -202,6 +212,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         perturbed,
         eps_seeds: cfg.eps_seeds,
         random_bias,
+        timings,
     })
 }
 
@@ -231,6 +242,10 @@ pub const FAR_BELOW: Threshold = Threshold::same(10.0);
 /// "As well as one unit per layer": the equivalence margin, in accuracy points (two one-sided
 /// tests at α = 0.05, i.e. the 90% interval of the paired difference inside ±margin).
 pub const SAME_AS_ONE_UNIT: Threshold = Threshold::same(5.0);
+/// "Much slower": the constant net's epoch over the one-unit net's. The arithmetic ratio of the
+/// two nets is about 137× (784·128 + 128·64 + 64·10 multiply-adds per row against 784 + 1 + 10);
+/// below 5× the step would be dominated by costs that do not grow with the width.
+pub const CONSTANT_NET_COST: Threshold = Threshold::same(5.0);
 // ANCHOR_END: thresholds
 
 /// The quick run trains 32 steps: the constant net and the one-unit net are then still near
@@ -288,6 +303,11 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     let decorrelated = cosine.iter().filter(|&&c| c < r.correlated).count();
     let below_random = Paired::new(&random, &dropped);
     let pm = |xs: &[f64]| format!("{:.1} ± {:.1}%", mean(xs), std(xs));
+
+    // 4. The cost of an epoch, paired by round.
+    let t = &r.timings;
+    let cost = CONSTANT_NET_COST.at(scale);
+    let (ratio, ratio_ci) = paired_ratio(&t.constant, &t.one_unit, Bootstrap::default());
 
     vec![
         Claim::new(
@@ -358,6 +378,26 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .holds(decorrelated == seeds && gain_ci.above(0.0))
         .full_run_only("32 quick steps are too few for dropout's noise to pull the units apart")
         .literature("dropout breaks the symmetry", "d2l §5.4.2"),
+        Claim::new(format!(
+            "The constant net pays a whole layer's compute for one unit's capacity: its epoch costs at least {cost}× the one-unit net's"
+        ))
+        .rule(format!(
+            "constant-net epoch time / one-unit epoch time, median over {} interleaved rounds: 95% CI above {cost}",
+            t.constant.len()
+        ))
+        .measured(format!(
+            "{ratio:.1}× {}; {} s against {} s per epoch",
+            ratio_ci.fmt(1),
+            fmt_sig(median(&t.constant), 3),
+            fmt_sig(median(&t.one_unit), 3),
+        ))
+        .interval(ratio_ci)
+        .holds(ratio_ci.above(cost))
+        .full_run_only("timings taken while other tests load the machine")
+        .literature(
+            "\"as if you had only one neuron per layer, and much slower\"",
+            "HOML ch. 11, answer 2",
+        ),
     ]
 }
 

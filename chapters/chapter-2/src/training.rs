@@ -205,6 +205,47 @@ impl Run {
     }
 }
 
+// ANCHOR: epoch_cost
+/// What a constant net costs: seconds per training epoch of the constant net (`hidden` units)
+/// and of the net with one unit per hidden layer, which learns the same function (Experiment 1),
+/// one epoch of each per round, the two interleaved so a slow spell of the machine slows both.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EpochCost {
+    pub constant: Vec<f64>,
+    pub one_unit: Vec<f64>,
+}
+
+pub fn epoch_cost(
+    hidden: &[usize],
+    t: &Recipe,
+    data: &Dataset,
+    rounds: usize,
+    seed: u64,
+) -> EpochCost {
+    let one_epoch = Recipe {
+        epochs: 1,
+        ..t.clone()
+    };
+    let sizes = |h: &[usize]| [&[data.features()], h, &[data.classes]].concat();
+    let start = Start::Constant(Constant::InverseFanIn);
+    let mut nets = [
+        build(&sizes(hidden), start, seed),
+        build(&sizes(&vec![1; hidden.len()]), start, seed),
+    ];
+    let mut opts = [t.optimizer(), t.optimizer()];
+    let mut seconds = [Vec::new(), Vec::new()];
+    for round in 0..rounds {
+        let cfg = one_epoch.train_config(derive_seed(seed, &format!("timing round {round}")));
+        for i in 0..2 {
+            let history = fit(&mut nets[i], &mut opts[i], data, None, &cfg, &mut ());
+            seconds[i].push(history.epoch_seconds[0]);
+        }
+    }
+    let [constant, one_unit] = seconds;
+    EpochCost { constant, one_unit }
+}
+// ANCHOR_END: epoch_cost
+
 /// Steps per point of the smoothed loss curve.
 pub const SMOOTHING: usize = 25;
 

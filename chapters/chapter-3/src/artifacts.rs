@@ -9,7 +9,9 @@ use book_pipeline::plot::{
 };
 use book_pipeline::report::{Table, fmt_mean_std, write_atomic};
 
-use crate::imbalance::{Head, SMOOTHING};
+use lab::stats::{mean, std};
+
+use crate::imbalance::{EARLY_STEPS, Head, OverSeeds, SMOOTHING};
 use crate::sweep::{BiasInit, against_zero};
 use crate::{Report, cell, dead_inits, summary, sweep_summaries};
 
@@ -28,7 +30,9 @@ pub fn write(r: &Report, dir: &Path) -> Result<()> {
     dead_units_svg(r, dir)?;
     dead_units_table(r, dir)?;
     imbalance_svg(r, dir)?;
-    imbalance_table(r, dir)
+    imbalance_table(r, dir)?;
+    long_tail_svg(r, dir)?;
+    long_tail_table(r, dir)
 }
 
 /// A y range that shows every bar's error bar with some room, instead of starting at 0; `None`
@@ -242,68 +246,111 @@ fn dead_units_table(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("dead.md"), t.to_markdown().as_bytes())
 }
 
+/// The untrained loss at epoch 0, then each smoothing window's mean at its middle step, in
+/// epochs.
+fn loss_curve(runs: &OverSeeds, steps_per_epoch: usize) -> Vec<(f64, f64)> {
+    let windows = runs.curve.iter().enumerate().map(|(i, &l)| {
+        let middle = (i * SMOOTHING) as f64 + 0.5 * SMOOTHING as f64;
+        (middle / steps_per_epoch as f64, l)
+    });
+    std::iter::once((0.0, runs.initial_loss))
+        .chain(windows)
+        .collect()
+}
+
+/// "mean ± std" over the seeds of a per-seed column, to 4 decimals.
+fn over_seeds(xs: &[f64]) -> String {
+    fmt_mean_std(mean(xs), std(xs), 4)
+}
+
+/// The loss of each of the first steps, mean over seeds (the untrained loss at step 0).
+fn early_curve(runs: &OverSeeds) -> Vec<(f64, f64)> {
+    std::iter::once((0.0, runs.initial_loss))
+        .chain(
+            runs.early_curve
+                .iter()
+                .enumerate()
+                .map(|(i, &l)| ((i + 1) as f64, l)),
+        )
+        .collect()
+}
+
+/// A log-scale loss chart with one line per head and grey reference lines at `refs` (the
+/// first solid, the others dashed), over `x` in `[0, end]`.
+fn loss_chart(
+    title: String,
+    x: &str,
+    lines: Vec<Series>,
+    refs: &[(&str, f64)],
+    end: f64,
+) -> LineChart {
+    let mut chart =
+        LineChart::new(Figure::new(title, ""), x, "training loss (nats, log scale)").log_y();
+    for line in lines {
+        chart = chart.with_series(line);
+    }
+    for (i, &(name, y)) in refs.iter().enumerate() {
+        let line = Series::line(name, [(0.0, y), (end, y)]).color(GREY);
+        chart = chart.with_series(if i == 0 { line } else { line.dashed() });
+    }
+    chart
+}
+
 fn imbalance_svg(r: &Report, dir: &Path) -> Result<()> {
     let mut ratios: Vec<usize> = r.imbalance.iter().map(|c| c.ratio).collect();
     ratios.dedup();
-    let ln2 = 2f64.ln();
-    let panels = ratios
-        .iter()
-        .map(|&ratio| {
-            let mut chart = LineChart::new(
-                Figure::new(format!("1 positive : {ratio} negatives"), ""),
-                "epoch",
-                "training loss (nats, log scale)",
-            )
-            .log_y();
+    let head_line = |head: Head, pts: Vec<(f64, f64)>| {
+        // The log-odds start in the colour of the chapter's other biased start.
+        let color = if head.log_odds {
+            palette::VERMILLION
+        } else {
+            color_of(BiasInit::Zero)
+        };
+        let line = Series::line(head.label(), pts).color(color);
+        if head.zero_weights {
+            line
+        } else {
+            line.dashed()
+        }
+    };
+    let mut panels = Vec::new();
+    for early in [true, false] {
+        for &ratio in &ratios {
+            let entropy = cell(r, ratio, Head::ALL[0]).prior_entropy;
+            let refs = [("ln 2", 2f64.ln()), ("H(p), prior entropy", entropy)];
+            let mut lines = Vec::new();
             let mut end = 0.0;
-            let mut entropy = 0.0;
             for head in Head::ALL {
                 let c = cell(r, ratio, head);
-                let per_epoch = c.steps_per_epoch as f64;
-                // The untrained loss at 0, then each window at its middle step.
-                let windows = c.curve.iter().enumerate().map(|(i, &l)| {
-                    let middle = (i * SMOOTHING) as f64 + 0.5 * SMOOTHING as f64;
-                    (middle / per_epoch, l)
-                });
-                let pts: Vec<(f64, f64)> = std::iter::once((0.0, c.initial_loss))
-                    .chain(windows)
-                    .collect();
-                end = pts.last().map_or(1.0, |p| p.0);
-                entropy = c.prior_entropy;
-                // The log-odds start in the colour of the chapter's other biased start.
-                let color = if head.log_odds {
-                    palette::VERMILLION
+                let pts = if early {
+                    early_curve(&c.runs)
                 } else {
-                    color_of(BiasInit::Zero)
+                    loss_curve(&c.runs, c.steps_per_epoch)
                 };
-                let line = Series::line(c.head.label(), pts).color(color);
-                chart = chart.with_series(if head.zero_weights {
-                    line
-                } else {
-                    line.dashed()
-                });
+                end = pts.last().map_or(1.0, |p| p.0);
+                lines.push(head_line(head, pts));
             }
-            chart
-                .with_series(Series::line("ln 2", [(0.0, ln2), (end, ln2)]).color(GREY))
-                .with_series(
-                    Series::line("H(p), prior entropy", [(0.0, entropy), (end, entropy)])
-                        .dashed()
-                        .color(GREY),
-                )
-        })
-        .collect();
+            panels.push(if early {
+                let title = format!("1:{ratio}, steps 1–{EARLY_STEPS}");
+                loss_chart(title, "step", lines, &refs, end)
+            } else {
+                let title = format!("1:{ratio}, whole run ({SMOOTHING}-step means)");
+                loss_chart(title, "epoch", lines, &refs, end)
+            });
+        }
+    }
     LineGrid::new(
         Figure::new(
             format!(
-                "{} against the rest: training loss, mean over {} seeds (windows of {SMOOTHING} steps)",
+                "{} against the rest: training loss, mean over {} seeds",
                 r.positive_class, r.seeds
             ),
-            "Two log-scale line charts of the smoothed training loss against the epoch, for a \
-             1:10 and a 1:100 imbalanced binary task, for four starts of the output layer: \
-             weights zero or He-normal, bias 0 or the log prior odds; grey lines mark ln 2 and \
-             the prior's entropy.",
+            "Four log-scale line charts of the training loss, for a 1:10 and a 1:100 imbalanced \
+             binary task: above, each of the first steps; below, the whole run smoothed; four \
+             starts of the output layer each: weights zero or He-normal, bias 0 or the log prior \
+             odds; grey lines mark ln 2 and the prior's entropy.",
         )
-        .with_size(1100, 520),
+        .with_size(1100, 900),
         panels,
         2,
     )
@@ -312,25 +359,106 @@ fn imbalance_svg(r: &Report, dir: &Path) -> Result<()> {
 
 fn imbalance_table(r: &Report, dir: &Path) -> Result<()> {
     let mut t = Table::new([
-        "task",
-        "output layer",
-        "prior p",
-        "H(p)",
-        "loss at init",
-        "epoch-1 training loss",
-        "final test loss",
+        "task".to_string(),
+        "output layer".into(),
+        "prior p".into(),
+        "H(p)".into(),
+        "loss at init".into(),
+        format!("first {EARLY_STEPS} steps"),
+        "epoch 1".into(),
+        "final test loss".into(),
     ])
-    .numeric_columns(&[2, 3, 4, 5, 6]);
+    .numeric_columns(&[2, 3, 4, 5, 6, 7]);
     for c in &r.imbalance {
         t.row([
             format!("1:{} ({} images)", c.ratio, c.train_samples),
             c.head.label(),
             format!("{:.4}", c.prior),
             format!("{:.4}", c.prior_entropy),
-            format!("{:.4}", c.initial_loss),
-            fmt_mean_std(c.epoch1_loss_mean, c.epoch1_loss_std, 4),
-            fmt_mean_std(c.final_test_loss_mean, c.final_test_loss_std, 4),
+            format!("{:.4}", c.runs.initial_loss),
+            over_seeds(&c.runs.early_loss),
+            over_seeds(&c.runs.epoch1_loss),
+            over_seeds(&c.runs.final_test_loss),
         ]);
     }
     write_atomic(&dir.join("imbalance.md"), t.to_markdown().as_bytes())
+}
+
+fn long_tail_svg(r: &Report, dir: &Path) -> Result<()> {
+    let refs = [
+        ("ln 10", 10f64.ln()),
+        ("H(p), prior entropy", r.long_tail[0].prior_entropy),
+    ];
+    let panel = |early: bool| {
+        let mut end = 0.0;
+        let lines = r
+            .long_tail
+            .iter()
+            .map(|c| {
+                let pts = if early {
+                    early_curve(&c.runs)
+                } else {
+                    loss_curve(&c.runs, c.steps_per_epoch)
+                };
+                end = pts.last().map_or(1.0, |p| p.0);
+                if c.log_prior {
+                    Series::line("b = log priors", pts).color(palette::VERMILLION)
+                } else {
+                    Series::line("b = 0", pts).color(color_of(BiasInit::Zero))
+                }
+            })
+            .collect();
+        if early {
+            let title = format!("steps 1–{EARLY_STEPS}");
+            loss_chart(title, "step", lines, &refs, end)
+        } else {
+            let title = format!("whole run ({SMOOTHING}-step means)");
+            loss_chart(title, "epoch", lines, &refs, end)
+        }
+    };
+    LineGrid::new(
+        Figure::new(
+            format!(
+                "Ten classes, long-tailed: training loss, mean over {} seeds",
+                r.seeds
+            ),
+            "Two log-scale line charts of the training loss on a long-tailed ten-class subset, \
+             each of the first steps and the whole run smoothed, for softmax output biases 0 and \
+             the log class priors; grey lines mark ln 10 and the entropy of the class \
+             distribution.",
+        )
+        .with_size(1100, 470),
+        vec![panel(true), panel(false)],
+        2,
+    )
+    .save(&dir.join("long_tail.svg"))
+}
+
+fn long_tail_table(r: &Report, dir: &Path) -> Result<()> {
+    let mut t = Table::new([
+        "output biases".to_string(),
+        "images per class".into(),
+        "H(p)".into(),
+        "loss at init".into(),
+        format!("first {EARLY_STEPS} steps"),
+        "epoch 1".into(),
+        "final test loss".into(),
+    ])
+    .numeric_columns(&[2, 3, 4, 5, 6]);
+    for c in &r.long_tail {
+        t.row([
+            if c.log_prior { "log priors" } else { "0" }.to_string(),
+            c.class_counts
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            format!("{:.4}", c.prior_entropy),
+            format!("{:.4}", c.runs.initial_loss),
+            over_seeds(&c.runs.early_loss),
+            over_seeds(&c.runs.epoch1_loss),
+            over_seeds(&c.runs.final_test_loss),
+        ]);
+    }
+    write_atomic(&dir.join("long_tail.md"), t.to_markdown().as_bytes())
 }

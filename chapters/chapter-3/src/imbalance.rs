@@ -10,10 +10,15 @@ use lab::rng::{derive_seed, permutation, rng};
 use lab::train::{Objective, TrainConfig, fit};
 use lab::{Init, MlpSpec, Recipe};
 
-use lab::stats::{mean, std};
+use lab::stats::mean;
 
 /// Steps per point of the smoothed loss curves.
 pub const SMOOTHING: usize = 10;
+
+/// Early training is judged on the mean training loss of the first 100 steps: the "hockey
+/// stick" of a badly placed output bias lasts tens to hundreds of steps, and an epoch's mean
+/// (about 300 steps here) dilutes it.
+pub const EARLY_STEPS: usize = 100;
 
 /// `class` against the rest: every sample of another class (label 0) and the first
 /// `⌊negatives / ratio⌋` of a seeded shuffle of `class`'s samples (label 1).
@@ -51,7 +56,8 @@ pub struct Head {
 }
 
 impl Head {
-    /// The two heads of the claim (zero weights) first, then the same two with He weights.
+    /// The idealised heads (zero weights: the untrained net predicts σ(b) everywhere) first,
+    /// then the ordinary ones (He weights), on which the claims are decided.
     pub const ALL: [Head; 4] = [
         Head::new(false, true),
         Head::new(true, true),
@@ -80,6 +86,10 @@ impl Head {
 pub struct Run {
     /// Loss of the untrained net on the whole training set.
     pub initial_loss: f64,
+    /// The training loss of each of the first [`EARLY_STEPS`] steps (fewer if the run is
+    /// shorter), and their mean.
+    pub early_steps: Vec<f64>,
+    pub early_loss: f64,
     /// Mean training loss over each epoch.
     pub epoch_loss: Vec<f64>,
     /// Test loss after the last epoch.
@@ -93,28 +103,53 @@ pub struct Run {
 /// layer's weights start at 0, so the untrained net predicts σ(b) for every input
 /// and its loss is that of the constant prediction.
 pub fn train_binary(net: &Recipe, head: Head, seed: u64, train: &Dataset, test: &Dataset) -> Run {
-    let mut sizes = net.sizes(train);
-    *sizes.last_mut().expect("an output layer") = 1; // one logit: P(positive) = σ(z)
-    let spec = MlpSpec::relu(&sizes).with_init(Init::HeNormal);
-    let mut model: Mlp = Mlp::new(&spec, &mut rng(derive_seed(seed, "weights")));
-    let out = model.layers.last_mut().expect("an output layer");
-    if head.zero_weights {
-        out.w.fill(0.0);
-    }
-    out.b[0] = if head.log_odds {
-        prior(&train.y).1 as f32
+    let bias = if head.log_odds {
+        prior(&train.y).1
     } else {
         0.0
     };
+    let objective = Objective::BinaryCrossEntropy;
+    train_with_head(
+        net,
+        &[bias],
+        head.zero_weights,
+        objective,
+        seed,
+        (train, test),
+    )
+}
+
+/// Train `net` with an output layer of `bias.len()` units starting from biases `bias` (and
+/// weights 0 with `zero_weights`, He-normal otherwise), recording every step's loss.
+pub fn train_with_head(
+    net: &Recipe,
+    bias: &[f64],
+    zero_weights: bool,
+    objective: Objective,
+    seed: u64,
+    (train, test): (&Dataset, &Dataset),
+) -> Run {
+    let mut sizes = net.sizes(train);
+    *sizes.last_mut().expect("an output layer") = bias.len();
+    let spec = MlpSpec::relu(&sizes).with_init(Init::HeNormal);
+    let mut model: Mlp = Mlp::new(&spec, &mut rng(derive_seed(seed, "weights")));
+    let out = model.layers.last_mut().expect("an output layer");
+    if zero_weights {
+        out.w.fill(0.0);
+    }
+    out.b.iter_mut().zip(bias).for_each(|(b, &v)| *b = v as f32);
     let mut opt = net.optimizer();
     let cfg = TrainConfig {
         record_steps: true,
-        objective: Objective::BinaryCrossEntropy,
+        objective,
         ..net.train_config(derive_seed(seed, "batches"))
     };
     let history = fit(&mut model, &mut opt, train, Some(test), &cfg, &mut ());
+    let early = &history.step_losses[..EARLY_STEPS.min(history.step_losses.len())];
     Run {
         initial_loss: history.epochs[0].train_loss,
+        early_steps: early.to_vec(),
+        early_loss: mean(early),
         epoch_loss: history.epochs[1..].iter().map(|e| e.train_loss).collect(),
         final_test_loss: history.last().val_loss,
         smoothed: history.smoothed_step_losses(SMOOTHING),
@@ -122,7 +157,62 @@ pub fn train_binary(net: &Recipe, head: Head, seed: u64, train: &Dataset, test: 
 }
 // ANCHOR_END: train_binary
 
-/// One (ratio, output bias) cell, summarised over seeds.
+/// The runs of one cell (task and output head), summarised over seeds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OverSeeds {
+    /// Loss of the untrained net: mean over seeds and the largest deviation from it.
+    pub initial_loss: f64,
+    pub initial_loss_spread: f64,
+    /// Mean training loss of the first [`EARLY_STEPS`] steps, per seed (in seed order).
+    pub early_loss: Vec<f64>,
+    /// Mean training loss of epoch 1, per seed (in seed order).
+    pub epoch1_loss: Vec<f64>,
+    pub final_test_loss: Vec<f64>,
+    /// Smoothed training-loss curve, mean over seeds.
+    pub curve: Vec<f64>,
+    /// The loss of each of the first [`EARLY_STEPS`] steps, mean over seeds.
+    pub early_curve: Vec<f64>,
+}
+
+/// The mean over runs of each position of `curve(run)` (NaN where a run stopped early).
+fn mean_curve(runs: &[Run], curve: impl Fn(&Run) -> &[f64]) -> Vec<f64> {
+    let points = runs.iter().map(|r| curve(r).len()).max().unwrap_or(0);
+    (0..points)
+        .map(|i| {
+            let at: Vec<f64> = runs
+                .iter()
+                .map(|r| curve(r).get(i).copied().unwrap_or(f64::NAN))
+                .collect();
+            mean(&at)
+        })
+        .collect()
+}
+
+impl OverSeeds {
+    pub fn new(runs: &[Run]) -> Self {
+        let init: Vec<f64> = runs.iter().map(|r| r.initial_loss).collect();
+        let initial_loss = mean(&init);
+        let initial_loss_spread = init
+            .iter()
+            .map(|x| (x - initial_loss).abs())
+            .fold(0.0, f64::max);
+        OverSeeds {
+            initial_loss,
+            initial_loss_spread,
+            early_loss: runs.iter().map(|r| r.early_loss).collect(),
+            // A run that diverged stops early: what it did not reach counts as NaN.
+            epoch1_loss: runs
+                .iter()
+                .map(|r| r.epoch_loss.first().copied().unwrap_or(f64::NAN))
+                .collect(),
+            final_test_loss: runs.iter().map(|r| r.final_test_loss).collect(),
+            curve: mean_curve(runs, |r| &r.smoothed),
+            early_curve: mean_curve(runs, |r| &r.early_steps),
+        }
+    }
+}
+
+/// One (ratio, output head) cell of the one-vs-rest task.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Cell {
     pub ratio: usize,
@@ -132,46 +222,12 @@ pub struct Cell {
     pub prior_entropy: f64,
     pub train_samples: usize,
     pub steps_per_epoch: usize,
-    /// Loss of the untrained net: mean over seeds and the largest deviation from it.
-    pub initial_loss: f64,
-    pub initial_loss_spread: f64,
-    /// Mean training loss of epoch 1, per seed (in seed order), then over seeds.
-    pub epoch1_loss: Vec<f64>,
-    pub epoch1_loss_mean: f64,
-    pub epoch1_loss_std: f64,
-    pub final_test_loss_mean: f64,
-    pub final_test_loss_std: f64,
-    /// Smoothed training-loss curve, mean over seeds.
-    pub curve: Vec<f64>,
+    pub runs: OverSeeds,
 }
 
 /// Summarise the runs of one cell.
 pub fn summarise(ratio: usize, head: Head, train: &Dataset, batch: usize, runs: &[Run]) -> Cell {
     let (prior, _, prior_entropy) = prior(&train.y);
-    let init: Vec<f64> = runs.iter().map(|r| r.initial_loss).collect();
-    let initial_loss = mean(&init);
-    let initial_loss_spread = init
-        .iter()
-        .map(|x| (x - initial_loss).abs())
-        .fold(0.0, f64::max);
-    // A run that diverged stops early: what it did not reach counts as NaN.
-    let e1: Vec<f64> = runs
-        .iter()
-        .map(|r| r.epoch_loss.first().copied().unwrap_or(f64::NAN))
-        .collect();
-    let fin: Vec<f64> = runs.iter().map(|r| r.final_test_loss).collect();
-    let (epoch1_loss_mean, epoch1_loss_std) = (mean(&e1), std(&e1));
-    let (final_test_loss_mean, final_test_loss_std) = (mean(&fin), std(&fin));
-    let points = runs.iter().map(|r| r.smoothed.len()).max().unwrap_or(0);
-    let curve = (0..points)
-        .map(|i| {
-            let at: Vec<f64> = runs
-                .iter()
-                .map(|r| r.smoothed.get(i).copied().unwrap_or(f64::NAN))
-                .collect();
-            mean(&at)
-        })
-        .collect();
     Cell {
         ratio,
         head,
@@ -179,14 +235,7 @@ pub fn summarise(ratio: usize, head: Head, train: &Dataset, batch: usize, runs: 
         prior_entropy,
         train_samples: train.len(),
         steps_per_epoch: train.len().div_ceil(batch),
-        initial_loss,
-        initial_loss_spread,
-        epoch1_loss: e1,
-        epoch1_loss_mean,
-        epoch1_loss_std,
-        final_test_loss_mean,
-        final_test_loss_std,
-        curve,
+        runs: OverSeeds::new(runs),
     }
 }
 

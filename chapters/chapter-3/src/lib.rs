@@ -1,17 +1,20 @@
 //! Chapter 3: is it fine to initialise biases to zero?
 //!
-//! Three experiments, in two modules:
+//! Four experiments, in three modules:
 //! 1. [`sweep`]: HOML's 3×100 He-initialised ReLU MLP on Fashion-MNIST with five bias inits,
 //!    several seeds each: is the spread between inits larger than the spread between seeds?
 //! 2. [`sweep`] again: dead ReLU units at init and after training, for b = 0, +0.01 and −1;
 //! 3. [`imbalance`]: on a 1:10 and a 1:100 one-vs-rest task, the output bias 0 against the log
-//!    prior odds.
+//!    prior odds;
+//! 4. [`long_tail`]: the same for ten classes, on a long-tailed subset (softmax biases 0 against
+//!    the log class priors).
 //!
 //! The fourth question of the chapter (do random biases break the symmetry of constant weights?)
 //! is measured in chapter 2 and argued on the page.
 
 pub mod artifacts;
 pub mod imbalance;
+pub mod long_tail;
 pub mod sweep;
 
 use anyhow::Result;
@@ -25,7 +28,8 @@ use lab::rng::derive_seed;
 use lab::stats::{Paired, mean};
 use lab::{Recipe, SgdConfig};
 
-use imbalance::{Cell, Head, one_vs_rest, train_binary};
+use imbalance::{Cell, EARLY_STEPS, Head, one_vs_rest, train_binary};
+use long_tail::{TailCell, long_tail, train_long_tail};
 use sweep::{BiasInit, Summary, against_zero, summarise, train_one};
 
 /// The chapter, as the book pipeline sees it.
@@ -45,10 +49,12 @@ pub struct Config {
     pub net: Recipe,
     /// Experiment 2: dead units are counted on this many training images.
     pub probe_samples: usize,
-    /// Experiment 3: the positive class, the negatives per positive, the epochs.
+    /// Experiments 3 and 4: the positive class, the negatives per positive, the epochs.
     pub positive_class: usize,
     pub ratios: Vec<usize>,
     pub binary_epochs: usize,
+    /// Experiment 4: the most frequent class has this many times the images of the rarest.
+    pub long_tail_ratio: f64,
 }
 // ANCHOR_END: config
 
@@ -65,6 +71,7 @@ impl Config {
             positive_class: 0,
             ratios: vec![10, 100],
             binary_epochs: 3,
+            long_tail_ratio: 100.0,
         }
     }
     // ANCHOR_END: full
@@ -120,6 +127,8 @@ pub struct Report {
     pub dead: Vec<DeadRow>,
     /// Experiment 3: one cell per (ratio, output head).
     pub imbalance: Vec<Cell>,
+    /// Experiment 4: output biases 0, then the log priors.
+    pub long_tail: Vec<TailCell>,
 }
 
 /// Load, subsample and standardise Fashion-MNIST.
@@ -232,6 +241,32 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         })
         .collect();
 
+    // 4. The long-tailed ten-class task, both output biases, every seed.
+    let pick = derive_seed(cfg.seed, "long tail");
+    let (tail_train, tail_test) = (
+        long_tail(&train, cfg.long_tail_ratio, pick),
+        long_tail(&test, cfg.long_tail_ratio, pick),
+    );
+    let jobs: Vec<(bool, usize)> = [false, true]
+        .iter()
+        .flat_map(|&b| (0..cfg.seeds).map(move |k| (b, k)))
+        .collect();
+    let bar = progress.bar(jobs.len() as u64, "4 long-tailed softmax bias");
+    let tail_runs: Vec<imbalance::Run> = jobs
+        .par_iter()
+        .map(|&(b, k)| {
+            let r = train_long_tail(&binary_net, b, seed_of(cfg, k), &tail_train, &tail_test);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish();
+    let long_tail = tail_runs
+        .chunks(cfg.seeds)
+        .zip([false, true])
+        .map(|(runs, b)| long_tail::summarise(b, &tail_train, cfg.net.batch, runs))
+        .collect();
+
     Ok(Report {
         seeds: cfg.seeds,
         epochs: cfg.net.epochs,
@@ -241,6 +276,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         summaries,
         dead,
         imbalance,
+        long_tail,
     })
 }
 
@@ -279,6 +315,18 @@ pub const SAME_AS_ZERO: Threshold = Threshold {
     why: "3 seeds of 2 epochs on 2,000 images: paired differences of about a point, and t₂ = 2.9",
 };
 // ANCHOR_END: thresholds
+
+/// The quick run's imbalanced tasks train one epoch of about 60 steps on 2,000 images: shorter
+/// than the window the early-training claims judge.
+const EARLY_NEEDS_FULL_RUN: &str =
+    "one quick epoch of about 60 steps, shorter than the 100-step window";
+
+/// Early-training claims whose verdict full runs under base seeds 1, 2 and 3 did not agree on
+/// (the book's check of every verdict), with what they found.
+const NOISY_RATIOS: [(usize, &str); 1] = [(
+    10,
+    "base seeds 1, 2, 3 give ✗ (6/10), ✗ (6/10), ✓ (9/10); the gain depends on how far the random output layer starts from the base rate",
+)];
 
 pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     let zero = summary(r, BiasInit::Zero);
@@ -342,37 +390,77 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             .literature("0 is the common choice; 0.01 is not clearly better", "CS231n"),
     ];
 
-    // 3. The log-prior output bias and the first epoch, per imbalance ratio.
+    // 3. The log-prior output bias in early training, per imbalance ratio, on the ordinary
+    // (He-normal) output layer.
     let mut ratios: Vec<usize> = r.imbalance.iter().map(|c| c.ratio).collect();
     ratios.dedup();
     for ratio in ratios {
-        let z = cell(r, ratio, Head::new(false, true));
-        let p = cell(r, ratio, Head::new(true, true));
-        let d = Paired::new(&p.epoch1_loss, &z.epoch1_loss);
+        let z = &cell(r, ratio, Head::new(false, false)).runs;
+        let p = &cell(r, ratio, Head::new(true, false)).runs;
+        let d = Paired::new(&p.early_loss, &z.early_loss);
         let ci = d.ci95();
+        let idealised = Paired::new(
+            &cell(r, ratio, Head::new(true, true)).runs.early_loss,
+            &cell(r, ratio, Head::new(false, true)).runs.early_loss,
+        );
         out.push(
             Claim::new(format!(
-                "At 1:{ratio}, with zero output weights, the log-prior output bias lowers the first epoch's mean training loss"
+                "At 1:{ratio}, the log-prior output bias lowers the training loss of the first {EARLY_STEPS} steps"
             ))
-            .rule("epoch-1 training loss, log prior − 0, paired by seed: 95% CI below 0")
+            .rule(format!(
+                "mean loss of the first {EARLY_STEPS} steps, He-normal output layer, log prior − 0, paired by seed: 95% CI below 0"
+            ))
             .measured(format!(
-                "{:+.4} nats, 95% CI {}; {:.4} vs {:.4} (initial loss {:.4} vs {:.4})",
+                "{:+.4} nats, 95% CI {}; {:.4} vs {:.4} (initial loss {:.4} vs {:.4}); with zero output weights {:+.4}",
                 d.mean(),
                 ci.fmt_signed(4),
-                p.epoch1_loss_mean,
-                z.epoch1_loss_mean,
+                mean(&p.early_loss),
+                mean(&z.early_loss),
                 p.initial_loss,
                 z.initial_loss,
+                idealised.mean(),
             ))
             .interval(ci)
             .seeds(d.count_below(0.0), d.n())
             .holds(ci.below(0.0))
-            .full_run_only(
-                "one quick epoch of 63 steps: a difference of 0.01 nats is inside its noise",
-            )
+            .full_run_only(EARLY_NEEDS_FULL_RUN)
             .literature("no wasted early iterations learning the bias", "Karpathy, \"A Recipe\""),
         );
+        if let Some((_, why)) = NOISY_RATIOS.iter().find(|(r, _)| *r == ratio) {
+            let last = out.pop().expect("the claim just pushed");
+            out.push(last.inside_noise(*why));
+        }
     }
+    // 4. The same for ten classes.
+    let [z, p] = [&r.long_tail[0], &r.long_tail[1]];
+    let d = Paired::new(&p.runs.early_loss, &z.runs.early_loss);
+    let ci = d.ci95();
+    let counts = &z.class_counts;
+    out.push(
+        Claim::new(format!(
+            "On a long-tailed ten-class subset (1:{}), softmax biases set to the log class priors lower the training loss of the first {EARLY_STEPS} steps",
+            counts[0] / counts[counts.len() - 1].max(1)
+        ))
+        .rule(format!(
+            "mean loss of the first {EARLY_STEPS} steps, log priors − 0, paired by seed: 95% CI below 0"
+        ))
+        .measured(format!(
+            "{:+.4} nats, 95% CI {}; {:.4} vs {:.4} (initial loss {:.4} vs {:.4}; H(prior) {:.4}, ln 10 {:.4})",
+            d.mean(),
+            ci.fmt_signed(4),
+            mean(&p.runs.early_loss),
+            mean(&z.runs.early_loss),
+            p.runs.initial_loss,
+            z.runs.initial_loss,
+            z.prior_entropy,
+            10f64.ln(),
+        ))
+        .interval(ci)
+        .seeds(d.count_below(0.0), d.n())
+        .holds(ci.below(0.0))
+        .full_run_only(EARLY_NEEDS_FULL_RUN)
+        .literature("init the final layer's bias to the class priors", "Karpathy, \"A Recipe\""),
+    );
     out
 }
 

@@ -11,6 +11,7 @@ use lab::stats::{mean, median, std};
 
 use crate::Report;
 use crate::cost::relative_cost;
+use crate::dying::Trained;
 use crate::outputs::{ClassFit, RegressionFit};
 use book_pipeline::plot::BookColor;
 use lab::Activation;
@@ -245,7 +246,7 @@ fn quality_table(r: &Report, dir: &Path) -> Result<()> {
 
 fn dying_svg(r: &Report, dir: &Path) -> Result<()> {
     let d = &r.config.dying;
-    let layer_mean = |counts: &[Vec<usize>]| -> Vec<(f64, f64)> {
+    let layer_mean = |counts: &[&Vec<usize>]| -> Vec<(f64, f64)> {
         (0..counts[0].len())
             .map(|l| {
                 let v: Vec<f64> = counts
@@ -256,6 +257,19 @@ fn dying_svg(r: &Report, dir: &Path) -> Result<()> {
             })
             .collect()
     };
+    // Counts on a diverged (NaN) network mean nothing: those seeds are left out.
+    fn counts(ts: &[Trained], inactive: bool) -> Vec<&Vec<usize>> {
+        ts.iter()
+            .filter(|t| !t.diverged)
+            .map(|t| {
+                if inactive {
+                    &t.units.inactive
+                } else {
+                    &t.units.dead
+                }
+            })
+            .collect()
+    }
     let panel = |title: &str, inactive: bool| {
         let mut chart = LineChart::new(
             Figure::new(title, ""),
@@ -263,21 +277,7 @@ fn dying_svg(r: &Report, dir: &Path) -> Result<()> {
             "% of the layer's units",
         );
         for run in &r.dying {
-            // Counts on a diverged (NaN) network mean nothing: those seeds are left out.
-            let pick = |cs: &[crate::dying::UnitCount]| -> Vec<Vec<usize>> {
-                cs.iter()
-                    .zip(&run.diverged)
-                    .filter(|(_, d)| !**d)
-                    .map(|(c, _)| {
-                        if inactive {
-                            c.inactive.clone()
-                        } else {
-                            c.dead.clone()
-                        }
-                    })
-                    .collect()
-            };
-            let trained = pick(&run.trained);
+            let trained = counts(&run.trained, inactive);
             if trained.is_empty() {
                 continue;
             }
@@ -286,15 +286,30 @@ fn dying_svg(r: &Report, dir: &Path) -> Result<()> {
                     .with_markers()
                     .of(&run.activation),
             );
-            if run.activation == Activation::Relu {
-                chart = chart.with_series(
-                    Series::line("ReLU, at init", layer_mean(&pick(&run.at_init)))
-                        .color(GREY)
-                        .dashed(),
-                );
-            }
         }
-        chart
+        let relu = r
+            .dying
+            .iter()
+            .find(|run| run.activation == Activation::Relu)
+            .expect("a ReLU run");
+        let control = counts(&relu.control, inactive);
+        if !control.is_empty() {
+            chart = chart.with_series(
+                Series::line(format!("ReLU at lr {}", d.control_lr), layer_mean(&control))
+                    .of(&Activation::Relu)
+                    .dashed(),
+            );
+        }
+        let at_init: Vec<&Vec<usize>> = relu
+            .at_init
+            .iter()
+            .map(|c| if inactive { &c.inactive } else { &c.dead })
+            .collect();
+        chart.with_series(
+            Series::line("ReLU, at init", layer_mean(&at_init))
+                .color(GREY)
+                .dashed(),
+        )
     };
     LineGrid::new(
         Figure::new(
@@ -302,7 +317,7 @@ fn dying_svg(r: &Report, dir: &Path) -> Result<()> {
                 "Silent units after {} epoch(s) at lr {} (momentum {}), mean over seeds that did not diverge",
                 d.net.epochs, d.net.sgd.lr, d.net.sgd.momentum
             ),
-            "Two line charts against hidden layer: the share of dead units (zero derivative on every probe input) and of inactive units (negative pre-activation on every probe input).",
+            "Two line charts against hidden layer: the share of dead units (zero derivative on every probe input) and of inactive units (negative pre-activation on every probe input), after training at a high learning rate, with ReLU at a low rate and at initialisation for reference.",
         )
         .with_size(1100, 470),
         vec![
@@ -315,15 +330,44 @@ fn dying_svg(r: &Report, dir: &Path) -> Result<()> {
 }
 
 fn dying_table(r: &Report, dir: &Path) -> Result<()> {
+    let d = &r.config.dying;
     let mut t = Table::new([
-        "activation",
-        "dead at init (per seed)",
-        "dead after training",
-        "inactive after training",
-        "final test accuracy",
-        "diverged",
+        "activation".to_string(),
+        "dead at init (per seed)".into(),
+        format!("died in training, lr {}", d.net.sgd.lr),
+        format!("lr {}", d.control_lr),
+        format!("test accuracy, lr {}", d.net.sgd.lr),
+        format!("lr {}", d.control_lr),
+        format!("diverged at lr {}", d.net.sgd.lr),
     ]);
     let list = |v: Vec<String>| v.join(", ");
+    // A diverged net's counts mean nothing (its pre-activations are NaN or infinite).
+    let died = |ts: &[Trained]| {
+        list(
+            ts.iter()
+                .map(|t| {
+                    if t.diverged {
+                        "—".to_string()
+                    } else {
+                        t.died.to_string()
+                    }
+                })
+                .collect(),
+        )
+    };
+    let accuracy = |ts: &[Trained]| {
+        list(
+            ts.iter()
+                .map(|t| {
+                    if t.accuracy.is_nan() {
+                        "—".to_string()
+                    } else {
+                        format!("{:.1}%", 100.0 * t.accuracy)
+                    }
+                })
+                .collect(),
+        )
+    };
     for run in &r.dying {
         t.row([
             run.activation.name(),
@@ -333,36 +377,11 @@ fn dying_table(r: &Report, dir: &Path) -> Result<()> {
                     .map(|c| c.dead_total().to_string())
                     .collect(),
             ),
-            list(
-                run.trained
-                    .iter()
-                    .map(|c| c.dead_total().to_string())
-                    .collect(),
-            ),
-            list(
-                run.trained
-                    .iter()
-                    .map(|c| c.inactive_total().to_string())
-                    .collect(),
-            ),
-            list(
-                run.final_accuracy
-                    .iter()
-                    .map(|&a| {
-                        if a.is_nan() {
-                            "—".to_string()
-                        } else {
-                            format!("{:.1}%", 100.0 * a)
-                        }
-                    })
-                    .collect(),
-            ),
-            list(
-                run.diverged
-                    .iter()
-                    .map(|&x| if x { "yes".to_string() } else { "no".into() })
-                    .collect(),
-            ),
+            died(&run.trained),
+            died(&run.control),
+            accuracy(&run.trained),
+            accuracy(&run.control),
+            format!("{} of {}", run.diverged(), run.trained.len()),
         ]);
     }
     write_atomic(&dir.join("dying.md"), t.to_markdown().as_bytes())

@@ -1,4 +1,5 @@
-//! Experiment 4: dead units after training at a deliberately high learning rate.
+//! Experiment 4: units that die during training at a deliberately high learning rate, against
+//! the same nets (same weights, same batches) trained at the quality experiment's rate.
 //!
 //! A unit is *dead* when f′(z) = 0 for every one of the probe inputs: no gradient reaches its
 //! weights, so nothing can revive it. It is *inactive* when z ≤ 0 for every probe input; a leaky
@@ -17,6 +18,8 @@ use lab::{Activation, Init, Mlp, Recipe};
 pub struct DyingConfig {
     /// The quality experiment's net, its learning rate deliberately high (five times as high).
     pub net: Recipe,
+    /// The control: the same runs at this (the quality experiment's) learning rate.
+    pub control_lr: f32,
     pub seeds: usize,
     /// Test inputs a unit must be silent on to count.
     pub probe: usize,
@@ -48,76 +51,136 @@ impl UnitCount {
 }
 
 // ANCHOR: dead_units
-/// Count, layer by layer, the units silent on every row of `x`.
-pub fn count_units(mlp: &Mlp, x: ArrayView2<f32>) -> UnitCount {
+/// Per hidden layer, per unit: dead (f′(z) = 0 on every row of the probe) and inactive (z ≤ 0
+/// on every row).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Silence {
+    pub dead: Vec<Vec<bool>>,
+    pub inactive: Vec<Vec<bool>>,
+}
+
+pub fn silent_units(mlp: &Mlp, x: ArrayView2<f32>) -> Silence {
     let hidden = &mlp.layers[..mlp.layers.len() - 1];
     let (mut dead, mut inactive) = (Vec::new(), Vec::new());
     let mut a = x.to_owned();
     for layer in hidden {
         let z = layer.forward(a.view()); // (probe, width)
-        let silent = |test: &dyn Fn(f32) -> bool| {
+        let silent = |test: &dyn Fn(f32) -> bool| -> Vec<bool> {
             z.axis_iter(Axis(1))
-                .filter(|col| col.iter().all(|&v| test(v)))
-                .count()
+                .map(|col| col.iter().all(|&v| test(v)))
+                .collect()
         };
         dead.push(silent(&|v| mlp.activation.df(v) == 0.0));
         inactive.push(silent(&|v| v <= 0.0));
         a = mlp.activation.forward(z.view());
     }
-    UnitCount { dead, inactive }
+    Silence { dead, inactive }
+}
+
+impl Silence {
+    pub fn count(&self) -> UnitCount {
+        let per_layer =
+            |m: &[Vec<bool>]| m.iter().map(|l| l.iter().filter(|&&d| d).count()).collect();
+        UnitCount {
+            dead: per_layer(&self.dead),
+            inactive: per_layer(&self.inactive),
+        }
+    }
+    /// Units dead now that were alive in `before` (the same net, earlier): the ones that died.
+    pub fn died_since(&self, before: &Silence) -> usize {
+        let pairs = self.dead.iter().flatten().zip(before.dead.iter().flatten());
+        pairs.filter(|&(&now, &then)| now && !then).count()
+    }
+}
+
+/// Count, layer by layer, the units silent on every row of `x`.
+pub fn count_units(mlp: &Mlp, x: ArrayView2<f32>) -> UnitCount {
+    silent_units(mlp, x).count()
 }
 // ANCHOR_END: dead_units
+
+/// One trained net of the experiment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Trained {
+    pub units: UnitCount,
+    /// Units alive at initialisation and dead after training.
+    pub died: usize,
+    /// Test accuracy (NaN for a run that diverged).
+    pub accuracy: f64,
+    pub diverged: bool,
+}
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DyingRun {
     pub activation: Activation,
     pub hidden_units: usize,
-    /// Per seed: counts at initialisation and after training.
+    /// Per seed: counts at initialisation, then after training at the high rate and at the
+    /// control rate (from the same initial weights, on the same batches).
     pub at_init: Vec<UnitCount>,
-    pub trained: Vec<UnitCount>,
-    /// Per seed: test accuracy after training (NaN for a run that diverged).
-    pub final_accuracy: Vec<f64>,
-    pub diverged: Vec<bool>,
+    pub trained: Vec<Trained>,
+    pub control: Vec<Trained>,
+}
+
+impl DyingRun {
+    pub fn diverged(&self) -> usize {
+        self.trained.iter().filter(|t| t.diverged).count()
+    }
 }
 
 pub fn dying(cfg: &DyingConfig, train: &Dataset, test: &Dataset, seed: u64) -> Vec<DyingRun> {
     let probe = test.x.slice(ndarray::s![..cfg.probe.min(test.len()), ..]);
     let acts = activations();
-    let jobs: Vec<(usize, usize)> = (0..acts.len())
-        .flat_map(|a| (0..cfg.seeds).map(move |s| (a, s)))
+    let control = Recipe {
+        sgd: lab::SgdConfig {
+            lr: cfg.control_lr,
+            ..cfg.net.sgd
+        },
+        ..cfg.net.clone()
+    };
+    let rates = [&cfg.net, &control];
+    let jobs: Vec<(usize, usize, &Recipe)> = (0..acts.len())
+        .flat_map(|a| (0..cfg.seeds).flat_map(move |s| rates.map(|net| (a, s, net))))
         .collect();
-    let results: Vec<(UnitCount, UnitCount, f64, bool)> = jobs
+    let results: Vec<(UnitCount, Trained)> = jobs
         .par_iter()
-        .map(|&(a, s)| {
-            let spec = cfg
-                .net
+        .map(|&(a, s, net)| {
+            let spec = net
                 .spec(train)
                 .with_activation(acts[a])
                 .with_init(Init::HeNormal);
             let mut r = rng_stream(derive_seed(seed, "dying init"), s as u64);
             let mut mlp = Mlp::new(&spec, &mut r);
-            let before = count_units(&mlp, probe);
-            let mut opt = cfg.net.optimizer();
+            let before = silent_units(&mlp, probe);
+            let mut opt = net.optimizer();
             let order = derive_seed(seed, &format!("dying order {s}"));
-            let tc = cfg.net.train_config(order);
-            let h = fit(&mut mlp, &mut opt, train, None, &tc, &mut ());
-            let after = count_units(&mlp, probe);
-            let diverged = h.diverged.is_some();
-            let acc = h.test_accuracy(&mlp, test);
-            (before, after, acc, diverged)
+            let h = fit(
+                &mut mlp,
+                &mut opt,
+                train,
+                None,
+                &net.train_config(order),
+                &mut (),
+            );
+            let after = silent_units(&mlp, probe);
+            let trained = Trained {
+                units: after.count(),
+                died: after.died_since(&before),
+                accuracy: h.test_accuracy(&mlp, test),
+                diverged: h.diverged.is_some(),
+            };
+            (before.count(), trained)
         })
         .collect();
     acts.iter()
         .enumerate()
         .map(|(a, act)| {
-            let rs = &results[a * cfg.seeds..(a + 1) * cfg.seeds];
+            let rs = &results[2 * a * cfg.seeds..2 * (a + 1) * cfg.seeds];
             DyingRun {
                 activation: *act,
                 hidden_units: cfg.net.hidden.iter().sum(),
-                at_init: rs.iter().map(|r| r.0.clone()).collect(),
-                trained: rs.iter().map(|r| r.1.clone()).collect(),
-                final_accuracy: rs.iter().map(|r| r.2).collect(),
-                diverged: rs.iter().map(|r| r.3).collect(),
+                at_init: rs.iter().step_by(2).map(|r| r.0.clone()).collect(),
+                trained: rs.iter().step_by(2).map(|r| r.1.clone()).collect(),
+                control: rs.iter().skip(1).step_by(2).map(|r| r.1.clone()).collect(),
             }
         })
         .collect()
@@ -145,5 +208,21 @@ mod tests {
             assert_eq!(c.dead, vec![dead], "{}", act.name());
             assert!(c.inactive[0] >= 1);
         }
+    }
+
+    /// Only units alive before and dead after count as having died; one dead all along does not.
+    #[test]
+    fn died_counts_only_units_that_were_alive() {
+        let before = Silence {
+            dead: vec![vec![false, true, false], vec![false]],
+            inactive: vec![vec![false; 3], vec![false]],
+        };
+        let after = Silence {
+            dead: vec![vec![true, true, false], vec![true]],
+            inactive: vec![vec![false; 3], vec![false]],
+        };
+        assert_eq!(after.died_since(&before), 2);
+        assert_eq!(before.died_since(&after), 0);
+        assert_eq!(after.count().dead, vec![2, 1]);
     }
 }

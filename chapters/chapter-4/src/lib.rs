@@ -71,6 +71,7 @@ impl Config {
             },
             dying: DyingConfig {
                 net: Recipe::deep(8, 128, SgdConfig::momentum(0.05, 0.9), 2, 128),
+                control_lr: 0.01,
                 seeds: 10,
                 probe: 1000,
             },
@@ -116,6 +117,7 @@ impl Config {
                     epochs: 1,
                     ..full.dying.net
                 },
+                control_lr: full.dying.control_lr,
                 seeds: 5,
                 probe: 500,
             },
@@ -197,6 +199,10 @@ pub const SMOOTH_MIN: Threshold = Threshold::same(2.0);
 /// "Within a few points": the equivalence margin of each ReLU-family and smooth activation
 /// against ReLU, in points of final test accuracy (90% interval of the paired difference).
 pub const SAME_AS_RELU: Threshold = Threshold::same(3.0);
+/// "No worse than ReLU" at the high learning rate: the non-inferiority margin of leaky ReLU
+/// 0.01 against ReLU, in points of test accuracy (the lower end of the 95% interval of the
+/// paired difference above −margin); the same few points as `SAME_AS_RELU`.
+pub const NOT_WORSE_THAN_RELU: Threshold = Threshold::same(3.0);
 /// Self-normalisation: averaged over the layers from the check layer on, |mean| below
 /// `SELU_MEAN` and the std within `1 ± SELU_STD` (Klambauer et al.'s fixed point (0, 1)).
 pub const SELU_MEAN: Threshold = Threshold::same(0.1);
@@ -204,6 +210,10 @@ pub const SELU_STD: Threshold = Threshold::same(0.1);
 // ANCHOR_END: thresholds
 
 /// Why the timing claims are decided on the full run only.
+/// Full runs under base seeds 1, 2 and 3 (the book's check of every verdict) decided the
+/// leaky-ReLU claim differently: the lower end of its interval sits at the margin.
+const LEAKY_AT_THE_MARGIN: &str = "base seeds 1, 2, 3 give ✗ (−0.4 points [−3.1, +2.3]), ✓ (+1.5 [−2.0, +5.0]), ✓ (+1.2 [−1.7, +4.0]): the interval's lower end sits at the margin";
+
 const TIMED_ON_A_BUSY_MACHINE: &str =
     "the quick run times 131 k elements while the other tests load both cores";
 
@@ -282,30 +292,36 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .max_by(|a, b| reach(&a.1).total_cmp(&reach(&b.1)))
         .expect("runs");
 
-    // 4. Dying: ReLU's dead units after training against at initialisation, paired by seed.
-    let relu_d = r
-        .dying
-        .iter()
-        .find(|d| d.activation == Activation::Relu)
-        .expect("run");
-    let count = |cs: &[dying::UnitCount]| -> Vec<f64> {
-        cs.iter().map(|c| c.dead_total() as f64).collect()
+    // 4. Dying: ReLU units that die at the high rate against the same nets at the control rate,
+    // paired by seed; then leaky ReLU against ReLU at the high rate.
+    let dying_run = |a: Activation| {
+        r.dying
+            .iter()
+            .find(|d| d.activation == a)
+            .expect("activation run")
     };
-    let died = Paired::new(&count(&relu_d.trained), &count(&relu_d.at_init));
-    let died_ci = died.ci95();
-    let relu_diverged = relu_d.diverged.iter().filter(|&&d| d).count();
-    let leaky_inactive: Vec<usize> = r
+    let relu_d = dying_run(Activation::Relu);
+    let died = |ts: &[dying::Trained]| -> Vec<f64> { ts.iter().map(|t| t.died as f64).collect() };
+    let more = Paired::new(&died(&relu_d.trained), &died(&relu_d.control));
+    let more_ci = more.ci95();
+    let relu_diverged = relu_d.diverged() + relu_d.control.iter().filter(|t| t.diverged).count();
+    let dead_at_init: Vec<f64> = relu_d
+        .at_init
+        .iter()
+        .map(|c| c.dead_total() as f64)
+        .collect();
+    let leaky_d = dying_run(Activation::LeakyRelu { alpha: 0.01 });
+    let points =
+        |ts: &[dying::Trained]| -> Vec<f64> { ts.iter().map(|t| 100.0 * t.accuracy).collect() };
+    let leaky_vs = Paired::new(&points(&leaky_d.trained), &points(&relu_d.trained));
+    let leaky_ci = leaky_vs.ci95();
+    let not_worse = NOT_WORSE_THAN_RELU.at(scale);
+    let diverged_list = r
         .dying
         .iter()
-        .filter(|d| matches!(d.activation, Activation::LeakyRelu { .. }))
-        .flat_map(|d| {
-            d.trained
-                .iter()
-                .zip(&d.diverged)
-                .filter(|(_, div)| !**div)
-                .map(|(c, _)| c.inactive_total())
-        })
-        .collect();
+        .map(|d| format!("{} {}", d.activation.name(), d.diverged()))
+        .collect::<Vec<_>>()
+        .join(", ");
 
     // 5. SELU, seed by seed, averaged over the layers where it has settled.
     let selu = &r.selu[0];
@@ -416,25 +432,45 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             "3 quick epochs on 1,000 images leave the nets far from their final accuracy",
         )
         .literature("GELU 7.89, ReLU 8.16, ELU 8.41% CIFAR-10 error (median)", "Hendrycks & Gimpel 2016"),
-        Claim::new(format!("At lr = {}, ReLU units die during training", cfg.dying.net.sgd.lr))
-            .rule("ReLU's dead units (of the hidden layers) after training − at initialisation, paired by seed: 95% CI above 0, and no ReLU run diverged")
-            .measured(format!(
-                "{:+.1} units, 95% CI {} (of {}, after {} epoch(s)); leaky ReLU: {} units inactive but alive (per run)",
-                died.mean(),
-                died_ci.fmt_signed(1),
-                relu_d.hidden_units,
-                cfg.dying.net.epochs,
-                leaky_inactive
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .interval(died_ci)
-            .seeds(died.count_above(0.0), died.n())
-            .holds(died_ci.above(0.0) && relu_diverged == 0)
-            .full_run_only("one quick epoch on 1,000 images kills units in some seeds, not all")
-            .literature("deep ReLU nets die in probability as depth grows", "Lu et al. 2019"),
+        Claim::new(format!(
+            "At lr = {}, more ReLU units die during training than at lr = {}",
+            cfg.dying.net.sgd.lr, cfg.dying.control_lr
+        ))
+        .rule("units alive at initialisation and dead after training, high − control rate (same weights, same batches), paired by seed: 95% CI above 0, and no ReLU run diverged")
+        .measured(format!(
+            "{:+.1} units, 95% CI {} (of {}, after {} epoch(s)); died: {:.1} at the high rate, {:.1} at the control rate; {:.1} dead already at initialisation",
+            more.mean(),
+            more_ci.fmt_signed(1),
+            relu_d.hidden_units,
+            cfg.dying.net.epochs,
+            mean(&died(&relu_d.trained)),
+            mean(&died(&relu_d.control)),
+            mean(&dead_at_init),
+        ))
+        .interval(more_ci)
+        .seeds(more.count_above(0.0), more.n())
+        .holds(more_ci.above(0.0) && relu_diverged == 0)
+        .full_run_only("one quick epoch on 1,000 images kills units in some seeds, not all")
+        .literature("deep ReLU nets die in probability as depth grows", "Lu et al. 2019"),
+        Claim::new(format!(
+            "At lr = {}, leaky ReLU 0.01, which cannot die, trains no worse than ReLU (within {not_worse} points)",
+            cfg.dying.net.sgd.lr
+        ))
+        .rule(format!(
+            "(leaky ReLU 0.01 − ReLU) test accuracy at the high rate, paired by seed (a diverged run scores NaN and fails the claim): 95% CI above −{not_worse} points"
+        ))
+        .measured(format!(
+            "{:+.1} points, 95% CI {}; runs diverged at the high rate: {diverged_list} (of {} each)",
+            leaky_vs.mean(),
+            leaky_ci.fmt_signed(1),
+            relu_d.trained.len(),
+        ))
+        .interval(leaky_ci)
+        .seeds(leaky_vs.count_above(-not_worse), leaky_vs.n())
+        .holds(leaky_ci.above(-not_worse))
+        .inside_noise(LEAKY_AT_THE_MARGIN)
+        .full_run_only("one quick epoch on 1,000 images: accuracies far from trained, spread of many points")
+        .literature("leaky ReLUs never die; they outperform ReLU", "HOML ch. 11; Xu et al. 2015"),
         Claim::new(format!(
             "SELU + LeCun settles at mean 0, std 1: averaged over layers {}–{}, |mean| < {m_max} and std within 1 ± {s_dev}",
             cfg.selu.check_layer, cfg.selu.depth
