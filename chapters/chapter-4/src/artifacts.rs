@@ -10,7 +10,7 @@ use book_pipeline::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 use lab::stats::{mean, median, std};
 
 use crate::Report;
-use crate::cost::relative_cost;
+use crate::cost::{CHUNK_COLS, CHUNK_ROWS, relative_cost, relative_cost_in_cache};
 use crate::dying::Trained;
 use crate::outputs::{ClassFit, RegressionFit};
 use book_pipeline::plot::BookColor;
@@ -77,10 +77,12 @@ fn cost_table(r: &Report, dir: &Path) -> Result<()> {
         "2 threads",
         "cost vs ReLU, 1 thread [95% CI]",
         "2 threads ",
+        "in cache, ns/element",
+        "in cache vs ReLU [95% CI]",
         "training epoch, s",
         "epoch vs ReLU",
     ])
-    .numeric_columns(&[1, 2, 3, 4, 5, 6, 7, 8]);
+    .numeric_columns(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     let relu_epoch = r
         .quality
         .iter()
@@ -96,6 +98,10 @@ fn cost_table(r: &Report, dir: &Path) -> Result<()> {
             .find(|q| q.hidden.activation() == Some(c.activation))
             .map(|q| q.timings.epoch_seconds);
         let (rel1, ci1) = relative_cost(&r.costs, c.activation, 1);
+        let cached = &c.in_cache.timings;
+        let per_cached =
+            median(&cached.totals()) * 1e9 / (c.in_cache.passes * CHUNK_ROWS * CHUNK_COLS) as f64;
+        let (rel_cached, ci_cached) = relative_cost_in_cache(&r.costs, c.activation);
         t.row([
             c.activation.name(),
             fmt_sig(per(one.forward_median()), 3),
@@ -104,6 +110,8 @@ fn cost_table(r: &Report, dir: &Path) -> Result<()> {
             fmt_sig(two.throughput(c.elements) / 1e6, 3),
             format!("{rel1:.2}× {}", ci1.fmt(2)),
             format!("{:.2}×", relative_cost(&r.costs, c.activation, 2).0),
+            fmt_sig(per_cached, 3),
+            format!("{rel_cached:.2}× {}", ci_cached.fmt(2)),
             epoch.map_or("—".into(), |e| fmt_sig(e, 3)),
             match (epoch, relu_epoch) {
                 (Some(e), Some(b)) => format!("{:.2}×", e / b),
@@ -115,6 +123,8 @@ fn cost_table(r: &Report, dir: &Path) -> Result<()> {
         let e = glu.timings.epoch_seconds;
         t.row([
             "GLU (layer)".to_string(),
+            "—".into(),
+            "—".into(),
             "—".into(),
             "—".into(),
             "—".into(),
@@ -339,6 +349,7 @@ fn dying_table(r: &Report, dir: &Path) -> Result<()> {
         format!("test accuracy, lr {}", d.net.sgd.lr),
         format!("lr {}", d.control_lr),
         format!("diverged at lr {}", d.net.sgd.lr),
+        format!("exact zeros in the hidden activations, lr {}", d.control_lr),
     ]);
     let list = |v: Vec<String>| v.join(", ");
     // A diverged net's counts mean nothing (its pre-activations are NaN or infinite).
@@ -382,6 +393,10 @@ fn dying_table(r: &Report, dir: &Path) -> Result<()> {
             accuracy(&run.trained),
             accuracy(&run.control),
             format!("{} of {}", run.diverged(), run.trained.len()),
+            {
+                let shares: Vec<f64> = run.control.iter().map(|t| t.zero_share).collect();
+                format!("{:.1}%", 100.0 * mean(&shares))
+            },
         ]);
     }
     write_atomic(&dir.join("dying.md"), t.to_markdown().as_bytes())
@@ -493,8 +508,8 @@ fn outputs_svg(r: &Report, dir: &Path) -> Result<()> {
         )
         .with_size(1100, 470),
         vec![
-            panel("positive: y = e^(x−1)·noise", &o.positive_train, &seed0.positive, crate::outputs::positive_target)
-                .with_y_range(-0.5, 3.0),
+            panel("positive: y = e^(2(x−2))·noise", &o.positive_train, &seed0.positive, crate::outputs::positive_target)
+                .with_y_range(-0.1, 0.5),
             panel("bounded: y = clip(1.5 sin 2x, ±1)", &o.bounded_train, &seed0.bounded, crate::outputs::bounded_target),
         ],
         2,

@@ -61,6 +61,16 @@ pub struct KernelCost {
     /// Exactly how many elements were timed (whole chunks).
     pub elements: usize,
     pub timings: Vec<KernelTime>,
+    pub in_cache: InCache,
+}
+
+/// One chunk (256 KiB, in cache) passed over `passes` times per round, 1 thread: the kernel's
+/// arithmetic cost, which the large array's memory traffic hides.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InCache {
+    pub passes: usize,
+    /// Wall times (named so that snapshots leave them out).
+    pub timings: KernelTime,
 }
 
 /// The activations whose kernels are timed: every non-linearity lab has (identity is a copy).
@@ -118,8 +128,47 @@ fn time_kernels(
 }
 // ANCHOR_END: kernel_timing
 
+/// Time forward and backward of every activation on one chunk, `passes` times per round on
+/// one thread (no pool): the chunk stays in cache, so the time is the kernel's arithmetic.
+fn time_in_cache(
+    acts: &[Activation],
+    z: &Array2<f32>,
+    grad: &Array2<f32>,
+    passes: usize,
+    repeats: usize,
+) -> Vec<KernelTime> {
+    let mut out = Array2::zeros(z.raw_dim());
+    let mut grad_z = Array2::zeros(z.raw_dim());
+    let mut times: Vec<KernelTime> = acts
+        .iter()
+        .map(|_| KernelTime {
+            threads: 1,
+            forward: Vec::new(),
+            backward: Vec::new(),
+        })
+        .collect();
+    for _ in 0..repeats {
+        for (act, time) in acts.iter().zip(&mut times) {
+            let t = Instant::now();
+            for _ in 0..passes {
+                act.forward_into(z.view(), &mut out);
+                std::hint::black_box(&out);
+            }
+            time.forward.push(t.elapsed().as_secs_f64());
+            let t = Instant::now();
+            for _ in 0..passes {
+                act.backward_into(z.view(), grad.view(), &mut grad_z);
+                std::hint::black_box(&grad_z);
+            }
+            time.backward.push(t.elapsed().as_secs_f64());
+        }
+    }
+    times
+}
+
 /// Every activation over `elements` (rounded up to whole chunks) of z ~ U(−4, 4), with 1 and 2
-/// threads, median of `repeats`.
+/// threads, median of `repeats`; then in cache, one chunk passed over as many times as there are
+/// chunks (the same number of elements).
 pub fn kernel_costs(elements: usize, repeats: usize, seed: u64) -> Vec<KernelCost> {
     let n_chunks = elements.div_ceil(CHUNK_ROWS * CHUNK_COLS);
     let chunk = |stream: u64, lo: f32, hi: f32| {
@@ -135,12 +184,17 @@ pub fn kernel_costs(elements: usize, repeats: usize, seed: u64) -> Vec<KernelCos
         .iter()
         .map(|&t| time_kernels(&acts, &z, &grad, t, repeats))
         .collect();
+    let in_cache = time_in_cache(&acts, &z[0], &grad[0], n_chunks, repeats);
     acts.iter()
         .enumerate()
         .map(|(i, act)| KernelCost {
             activation: *act,
             elements: n_chunks * CHUNK_ROWS * CHUNK_COLS,
             timings: per_threads.iter().map(|ts| ts[i].clone()).collect(),
+            in_cache: InCache {
+                passes: n_chunks,
+                timings: in_cache[i].clone(),
+            },
         })
         .collect()
 }
@@ -163,6 +217,24 @@ pub fn relative_cost(costs: &[KernelCost], act: Activation, threads: usize) -> (
     paired_ratio(
         &timing(costs, act, threads).totals(),
         &timing(costs, Activation::Relu, threads).totals(),
+        Bootstrap::default(),
+    )
+}
+
+/// The same ratio in cache (1 thread): the arithmetic cost relative to ReLU's.
+pub fn relative_cost_in_cache(costs: &[KernelCost], act: Activation) -> (f64, Interval) {
+    let totals = |a: Activation| {
+        costs
+            .iter()
+            .find(|c| c.activation == a)
+            .expect("timed")
+            .in_cache
+            .timings
+            .totals()
+    };
+    paired_ratio(
+        &totals(act),
+        &totals(Activation::Relu),
         Bootstrap::default(),
     )
 }

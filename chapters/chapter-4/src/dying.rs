@@ -93,6 +93,19 @@ impl Silence {
     }
 }
 
+/// The share of hidden activations that are exactly 0 over the rows of `x`: the sparsity of the
+/// representation (ReLU's zeros; leaky ReLU and ELU are 0 only where z is).
+pub fn zero_share(mlp: &Mlp, x: ArrayView2<f32>) -> f64 {
+    let (mut zeros, mut total) = (0usize, 0usize);
+    let mut a = x.to_owned();
+    for layer in &mlp.layers[..mlp.layers.len() - 1] {
+        a = mlp.activation.forward(layer.forward(a.view()).view());
+        zeros += a.iter().filter(|&&v| v == 0.0).count();
+        total += a.len();
+    }
+    zeros as f64 / total as f64
+}
+
 /// Count, layer by layer, the units silent on every row of `x`.
 pub fn count_units(mlp: &Mlp, x: ArrayView2<f32>) -> UnitCount {
     silent_units(mlp, x).count()
@@ -108,6 +121,8 @@ pub struct Trained {
     /// Test accuracy (NaN for a run that diverged).
     pub accuracy: f64,
     pub diverged: bool,
+    /// Share of the hidden activations exactly 0 on the probe (see [`zero_share`]).
+    pub zero_share: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -167,6 +182,7 @@ pub fn dying(cfg: &DyingConfig, train: &Dataset, test: &Dataset, seed: u64) -> V
                 died: after.died_since(&before),
                 accuracy: h.test_accuracy(&mlp, test),
                 diverged: h.diverged.is_some(),
+                zero_share: zero_share(&mlp, probe),
             };
             (before.count(), trained)
         })
@@ -224,5 +240,23 @@ mod tests {
         assert_eq!(after.died_since(&before), 2);
         assert_eq!(before.died_since(&after), 0);
         assert_eq!(after.count().dead, vec![2, 1]);
+    }
+
+    /// ReLU zeroes the negative half of a symmetric input; leaky ReLU zeroes nothing.
+    #[test]
+    fn zero_share_counts_exact_zeros_of_the_hidden_layers() {
+        let x = array![[1.0f32, -1.0], [-2.0, 0.5]];
+        for (act, want) in [
+            (Activation::Relu, 0.5),
+            (Activation::LeakyRelu { alpha: 0.01 }, 0.0),
+        ] {
+            let mut mlp = Mlp::new(
+                &MlpSpec::relu(&[2, 2, 1]).with_activation(act),
+                &mut lab::rng::rng(1),
+            );
+            mlp.layers[0].w.assign(&array![[1.0, 0.0], [0.0, 1.0]]);
+            mlp.layers[0].b.fill(0.0);
+            assert_eq!(zero_share(&mlp, x.view()), want, "{}", act.name());
+        }
     }
 }

@@ -28,7 +28,7 @@ use lab::data::{FashionSubset, Splits, TestRows};
 use lab::stats::{Interval, Paired, mean};
 use lab::{Activation, Recipe, SgdConfig};
 
-use cost::{KernelCost, kernel_costs, relative_cost};
+use cost::{KernelCost, kernel_costs, relative_cost, relative_cost_in_cache};
 use dying::{DyingConfig, DyingRun, dying};
 use gallery::gallery;
 use outputs::{OutputConfig, Outputs, outputs};
@@ -209,11 +209,15 @@ pub const SELU_MEAN: Threshold = Threshold::same(0.1);
 pub const SELU_STD: Threshold = Threshold::same(0.1);
 // ANCHOR_END: thresholds
 
-/// Why the timing claims are decided on the full run only.
 /// Full runs under base seeds 1, 2 and 3 (the book's check of every verdict) decided the
 /// leaky-ReLU claim differently: the lower end of its interval sits at the margin.
 const LEAKY_AT_THE_MARGIN: &str = "base seeds 1, 2, 3 give ✗ (−0.4 points [−3.1, +2.3]), ✓ (+1.5 [−2.0, +5.0]), ✓ (+1.2 [−1.7, +4.0]): the interval's lower end sits at the margin";
 
+/// The same for the linear output's negative predictions: "in every seed" fails on one seed of
+/// fifteen.
+const LINEAR_MOSTLY_NEGATIVE: &str = "base seeds 1, 2, 3 give ✓ (5/5), ✓ (5/5), ✗ (4/5): in one run of fifteen the linear fit stayed above zero";
+
+/// Why the timing claims are decided on the full run only.
 const TIMED_ON_A_BUSY_MACHINE: &str =
     "the quick run times 131 k elements while the other tests load both cores";
 
@@ -383,13 +387,22 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
                 "each one's cost ratio (as above): 95% CI above {}",
                 SMOOTH_MIN.at(scale)
             ))
-            .measured(
+            .measured(format!(
+                "{}; in cache (arithmetic alone): {}",
                 smooth
                     .iter()
                     .map(|(n, c)| format!("{n} {}", ratio(*c)))
                     .collect::<Vec<_>>()
                     .join(", "),
-            )
+                [Activation::Gelu, Activation::Swish, Activation::Mish]
+                    .iter()
+                    .map(|&a| {
+                        let (m, ci) = relative_cost_in_cache(&r.costs, a);
+                        format!("{} {m:.2}× {}", a.name(), ci.fmt(2))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ))
             .holds(smooth_ok)
             .full_run_only(TIMED_ON_A_BUSY_MACHINE)
             .literature("better for large models, at a computational cost", "HOML ch. 11, answer 4"),
@@ -503,6 +516,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         ))
         .seeds(negative_seeds, linear_neg.len())
         .holds(negative_seeds == linear_neg.len())
+        .inside_noise(LINEAR_MOSTLY_NEGATIVE)
         .literature("softplus for outputs that must be positive", "HOML ch. 11, answer 4"),
     ]
 }
