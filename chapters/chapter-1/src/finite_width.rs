@@ -57,6 +57,17 @@ impl WidthRun {
     }
 }
 
+// ANCHOR: predicted_spread
+/// Hanin & Rolnick's prediction for the spread over seeds of log10(σ_L/σ_1) in a ReLU net whose
+/// signal crosses `transitions` He-initialised layers of `width` units. Each layer multiplies
+/// the squared length by (2/n) Σᵢ relu(gᵢ)², gᵢ ~ N(0, 1): mean 1, variance 5/n (since
+/// E relu(g)⁴ = 3/2 and (E relu(g)²)² = 1/4). So Var ln σ² ≈ 5·transitions/n, and the std of
+/// log10 σ is half its square root, over ln 10. It is asymptotic: one input, large n.
+pub fn predicted_spread(width: usize, transitions: usize) -> f64 {
+    0.5 * (5.0 * transitions as f64 / width as f64).sqrt() / std::f64::consts::LN_10
+}
+// ANCHOR_END: predicted_spread
+
 /// `seeds` He-initialised ReLU nets of `depth` layers of `width` units.
 pub fn width_run(width: usize, depth: usize, batch: usize, seeds: usize, seed: u64) -> WidthRun {
     let relative_std: Vec<Vec<f64>> = (0..seeds)
@@ -78,5 +89,37 @@ pub fn width_run(width: usize, depth: usize, batch: usize, seeds: usize, seed: u
     WidthRun {
         width,
         relative_std,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab::rng::rng;
+
+    /// The prediction against the multiplicative process it describes, simulated: 4,000 chains
+    /// of 49 layers of width 64 (the prediction's only approximation is ln's curvature, a few %).
+    #[test]
+    fn predicted_spread_matches_the_simulated_process() {
+        let (width, layers, chains) = (64, 49, 4000);
+        let mut r = rng(7);
+        let normal = Init::Normal { std: 1.0 };
+        let logs: Vec<f64> = (0..chains)
+            .map(|_| {
+                (0..layers)
+                    .map(|_| {
+                        let g = normal.sample((1, width), &mut r);
+                        let sum: f64 = g.iter().map(|&x| f64::from(x.max(0.0)).powi(2)).sum();
+                        0.5 * (2.0 * sum / width as f64).log10()
+                    })
+                    .sum()
+            })
+            .collect();
+        let predicted = predicted_spread(width, layers);
+        let measured = std(&logs);
+        assert!(
+            (measured / predicted - 1.0).abs() < 0.05,
+            "simulated {measured:.4} vs predicted {predicted:.4}"
+        );
     }
 }
