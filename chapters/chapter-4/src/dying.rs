@@ -106,10 +106,6 @@ pub fn zero_share(mlp: &Mlp, x: ArrayView2<f32>) -> f64 {
     zeros as f64 / total as f64
 }
 
-/// Count, layer by layer, the units silent on every row of `x`.
-pub fn count_units(mlp: &Mlp, x: ArrayView2<f32>) -> UnitCount {
-    silent_units(mlp, x).count()
-}
 // ANCHOR_END: dead_units
 
 /// One trained net of the experiment.
@@ -220,7 +216,7 @@ mod tests {
             let mut mlp = Mlp::new(&spec, &mut lab::rng::rng(1));
             mlp.layers[0].b[1] = -100.0;
             let x = array![[0.5f32, -0.2], [1.0, 1.0], [-1.0, 0.3]];
-            let c = count_units(&mlp, x.view());
+            let c = silent_units(&mlp, x.view()).count();
             assert_eq!(c.dead, vec![dead], "{}", act.name());
             assert!(c.inactive[0] >= 1);
         }
