@@ -2,8 +2,9 @@
 //!
 //! f32, row-major, one sample per row:
 //! [`init`] → [`activation`] → [`layer`] → [`loss`] → [`optim`] / [`regularize`] → [`train`],
-//! measured by [`metrics`] and [`stats`], checked by [`gradcheck`], multiplied by [`linalg`]
-//! and [`sparse`], vectorised by [`vmath`], fed by [`data`], made reproducible by [`rng`].
+//! measured by [`metrics`] and [`stats`], tuned fairly by [`tune`], checked by [`gradcheck`],
+//! multiplied by [`linalg`] and [`sparse`], vectorised by [`vmath`], fed by [`data`], made
+//! reproducible by [`rng`].
 //!
 //! No plotting, command line or snapshots here: the book pipeline (`book-pipeline`) turns what
 //! these compute into the book, and `test-kit` holds what the tests share.
@@ -23,6 +24,7 @@ pub mod rng;
 pub mod sparse;
 pub mod stats;
 pub mod train;
+pub mod tune;
 pub mod vmath;
 
 pub use activation::Activation;

@@ -8,13 +8,17 @@ use book_pipeline::plot::{
     BookColor, Chart, Figure, Histogram, HistogramGrid, LineChart, LineGrid, Series,
 };
 use book_pipeline::report::{Table, fmt_pct, fmt_sig, write_atomic};
-use lab::Init;
+use lab::{Activation, Init};
 
-use crate::Report;
+use crate::diagnostics::Snapshot;
 use crate::sweep::fitted_factor;
-use crate::training::{SMOOTHING, TrainRun};
+use crate::training::{Condition, ConditionRuns, SMOOTHING, TrainRun};
+use crate::{GLOROT_BENGIO_TABLE_1, Report};
 
-use book_pipeline::plot::palette::GREY;
+use book_pipeline::plot::RGBColor;
+use book_pipeline::plot::palette::{self, GREY};
+use lab::stats::{mean, std};
+use lab::tune::late_gain;
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     sweep_svg(r, dir)?;
@@ -24,8 +28,13 @@ pub fn write(r: &Report, dir: &Path) -> Result<()> {
     fans_svg(r, dir)?;
     fans_table(r, dir)?;
     training_30_layers_svg(r, dir)?;
+    glorot_bengio_svg(r, dir)?;
     training_100_layers_svg(r, dir)?;
+    diagnostics_relu_svg(r, dir)?;
+    diagnostics_tanh_svg(r, dir)?;
     training_table(r, dir)?;
+    learning_rates_table(r, dir)?;
+    glorot_bengio_table(r, dir)?;
     finite_width_svg(r, dir)?;
     finite_width_table(r, dir)
 }
@@ -281,100 +290,335 @@ fn fans_table(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("fans.md"), t.to_markdown().as_bytes())
 }
 
-fn loss_chart(
-    title: &str,
-    alt: &str,
-    runs: &[TrainRun],
-    series: impl Fn(&TrainRun, Vec<(f64, f64)>) -> Series,
-) -> LineChart {
-    let mut chart = LineChart::new(
-        Figure::new(title, alt),
-        "training step",
-        "training loss (nats)",
-    );
-    let mut steps = 0;
-    for run in runs {
-        let pts: Vec<(f64, f64)> = run
-            .smoothed_steps
-            .iter()
-            .enumerate()
-            .map(|(i, &l)| (((i + 1) * SMOOTHING) as f64, l))
-            .collect();
-        steps = steps.max(run.history.step_losses.len());
-        chart = chart.with_series(series(run, pts));
-    }
+/// Mean over `runs` of their smoothed loss curves, point by point (over the shortest: a
+/// diverged run stops early).
+fn mean_curve(runs: &[&TrainRun]) -> Vec<(f64, f64)> {
+    let points = runs
+        .iter()
+        .map(|r| r.smoothed_steps.len())
+        .min()
+        .unwrap_or(0);
+    (0..points)
+        .map(|i| {
+            let m = runs.iter().map(|r| r.smoothed_steps[i]).sum::<f64>() / runs.len() as f64;
+            (((i + 1) * SMOOTHING) as f64, m)
+        })
+        .collect()
+}
+
+/// Training-loss curves, one series per entry, with ln 10 (chance) as a grey reference.
+fn loss_chart(title: &str, alt: &str, series: Vec<Series>, steps: f64) -> LineChart {
     let ln10 = 10f64.ln();
-    chart.with_series(
-        Series::line("ln 10 (chance)", [(0.0, ln10), (steps as f64, ln10)])
-            .dashed()
-            .color(GREY),
-    )
+    let figure = Figure::new(title, alt).with_size(900, 480);
+    let chart = LineChart::new(figure, "training step", "training loss (nats)");
+    series
+        .into_iter()
+        .fold(chart, LineChart::with_series)
+        .with_series(
+            Series::line("ln 10 (chance)", [(0.0, ln10), (steps, ln10)])
+                .dashed()
+                .color(GREY),
+        )
+}
+
+/// "tanh + Glorot": short enough for a legend (Table 1.6 names the exact distributions).
+fn legend_label(c: Condition) -> String {
+    let init = match c.init {
+        Init::HeNormal | Init::HeUniform => "He".to_string(),
+        Init::GlorotNormal | Init::GlorotUniform => "Glorot".to_string(),
+        Init::OldUniform => "U(±1/√n)".to_string(),
+        other => other.name(),
+    };
+    format!("{} + {init}", c.activation.name())
+}
+
+/// One series per condition: the mean over its seeds; the sigmoid nets dashed.
+fn comparison_chart(title: &str, alt: &str, comparison: &[ConditionRuns]) -> LineChart {
+    let mut steps: f64 = 0.0;
+    let series = comparison
+        .iter()
+        .map(|c| {
+            let runs: Vec<&TrainRun> = c.runs.iter().collect();
+            let pts = mean_curve(&runs);
+            steps = steps.max(pts.last().map_or(0.0, |p| p.0));
+            let line = Series::line(legend_label(c.condition), pts).of(&c.condition.init);
+            // Colour for the initialisation; the sigmoid nets dashed.
+            if c.condition.activation == Activation::Sigmoid {
+                line.dashed()
+            } else {
+                line
+            }
+        })
+        .collect();
+    loss_chart(title, alt, series, steps)
 }
 
 fn training_30_layers_svg(r: &Report, dir: &Path) -> Result<()> {
-    loss_chart(
-        "Training a 30-layer ReLU net on Fashion-MNIST",
-        "Line chart of the training loss against the step for four initialisations of a 30-layer \
-         ReLU MLP: only He's falls; the others stay at ln 10.",
+    let seeds = r.deep[0].runs.len();
+    comparison_chart(
+        &format!("Training a 30-layer ReLU net on Fashion-MNIST (mean of {seeds} seeds)"),
+        "Line chart of the training loss against the step for a 30-layer ReLU MLP with He and \
+         with Xavier initialisation: He's falls from the start; Xavier's stays at ln 10 for \
+         hundreds of steps, then falls less far and less steadily.",
         &r.deep,
-        |run, pts| Series::line(run.init.name(), pts).of(&run.init),
     )
     .save(&dir.join("training_30_layers.svg"))
 }
 
+fn glorot_bengio_svg(r: &Report, dir: &Path) -> Result<()> {
+    let seeds = r.glorot_bengio[0].runs.len();
+    comparison_chart(
+        &format!("Glorot & Bengio's 5-layer nets (mean of {seeds} seeds)"),
+        "Line chart of the training loss against the step for 5-layer tanh (solid) and sigmoid \
+         (dashed) MLPs, each with the old U(±1/√n) heuristic and with normalised initialisation.",
+        &r.glorot_bengio,
+    )
+    .save(&dir.join("glorot_bengio.svg"))
+}
+
 fn training_100_layers_svg(r: &Report, dir: &Path) -> Result<()> {
+    let mut steps: f64 = 0.0;
+    let series = r
+        .very_deep
+        .iter()
+        .map(|s| {
+            let pts = mean_curve(&[&s.run]);
+            steps = steps.max(pts.last().map_or(0.0, |p| p.0));
+            Series::line(s.condition.label(), pts).of(&s.condition.activation)
+        })
+        .collect();
     loss_chart(
-        "HOML's 100-layer test: ReLU + He against SELU + LeCun",
+        "HOML's 100-layer test: ReLU + He against SELU + LeCun (one seed)",
         "Line chart of the training loss against the step for a 100-layer MLP with ReLU and He \
          initialisation and with SELU and LeCun initialisation.",
-        &r.very_deep,
-        |run, pts| Series::line(run.label(), pts).of(&run.activation),
+        series,
+        steps,
     )
     .save(&dir.join("training_100_layers.svg"))
 }
 
+/// What a diagnostics panel shows, per layer.
+#[derive(Clone, Copy)]
+enum Quantity {
+    ActStd,
+    FlatShare,
+    GradStd,
+    UpdateRatio,
+}
+
+impl Quantity {
+    fn label(self) -> &'static str {
+        match self {
+            Quantity::ActStd => "activation std",
+            Quantity::FlatShare => "share of flat units",
+            Quantity::GradStd => "weight-gradient std",
+            Quantity::UpdateRatio => "update std / weight std",
+        }
+    }
+    fn of(self, s: &Snapshot) -> &[f64] {
+        match self {
+            Quantity::ActStd => &s.act_std,
+            Quantity::FlatShare => &s.flat_share,
+            Quantity::GradStd => &s.grad_std,
+            Quantity::UpdateRatio => &s.update_ratio,
+        }
+    }
+}
+
+/// Snapshot steps in time order: black, then blue, green, orange.
+const STEP_COLORS: [RGBColor; 4] = [
+    palette::BLACK,
+    palette::BLUE,
+    palette::BLUISH_GREEN,
+    palette::ORANGE,
+];
+
+/// One panel per (quantity, condition): the quantity against the layer, one line per snapshot
+/// of the condition's first seed.
+fn diagnostics_chart(
+    figure: Figure,
+    comparison: &[ConditionRuns],
+    quantities: &[Quantity],
+) -> LineGrid {
+    let mut panels = Vec::new();
+    for &q in quantities {
+        for c in comparison {
+            let title = format!("{}: {}", c.condition.init.name(), q.label());
+            let mut chart = LineChart::new(Figure::new(title, ""), "layer", q.label());
+            if !matches!(q, Quantity::FlatShare) {
+                chart = chart.log_y();
+            }
+            for (s, &color) in c.runs[0].diagnostics.iter().zip(STEP_COLORS.iter().cycle()) {
+                let pts = q
+                    .of(s)
+                    .iter()
+                    .enumerate()
+                    .map(|(l, &y)| ((l + 1) as f64, y))
+                    .filter(|p| p.1 > 0.0 || matches!(q, Quantity::FlatShare));
+                chart = chart.with_series(
+                    Series::line(format!("step {}", s.step), pts)
+                        .with_markers()
+                        .color(color),
+                );
+            }
+            panels.push(chart);
+        }
+    }
+    LineGrid::new(figure, panels, comparison.len())
+}
+
+fn diagnostics_relu_svg(r: &Report, dir: &Path) -> Result<()> {
+    diagnostics_chart(
+        Figure::new(
+            "Inside the 30-layer ReLU net while it trains (first seed)",
+            "Six log-scale line charts against the layer, for He (left) and Xavier (right) \
+             initialisation of a 30-layer ReLU MLP: activation std, weight-gradient std and \
+             update-to-weight ratio, one line per moment of training (steps 0, 10, 100, 1000).",
+        )
+        .with_size(1000, 1000),
+        &r.deep,
+        &[Quantity::ActStd, Quantity::GradStd, Quantity::UpdateRatio],
+    )
+    .save(&dir.join("diagnostics_relu.svg"))
+}
+
+fn diagnostics_tanh_svg(r: &Report, dir: &Path) -> Result<()> {
+    let tanh: Vec<ConditionRuns> = r
+        .glorot_bengio
+        .iter()
+        .filter(|c| c.condition.activation == Activation::Tanh)
+        .cloned()
+        .collect();
+    diagnostics_chart(
+        Figure::new(
+            "Inside the 5-layer tanh net while it trains (first seed)",
+            "Eight line charts against the layer, for the old U(±1/√n) heuristic (left) and \
+             normalised initialisation (right) of a 5-layer tanh MLP: activation std, share of \
+             saturated units, weight-gradient std and update-to-weight ratio, one line per moment \
+             of training (steps 0, 10, 100, 1000).",
+        )
+        .with_size(1000, 1200),
+        &tanh,
+        &[
+            Quantity::ActStd,
+            Quantity::FlatShare,
+            Quantity::GradStd,
+            Quantity::UpdateRatio,
+        ],
+    )
+    .save(&dir.join("diagnostics_tanh.svg"))
+}
+
+/// `mean ± sd` of `xs` in percent.
+fn pct_over_seeds(xs: &[f64]) -> String {
+    format!("{:.2} ± {:.2}", 100.0 * mean(xs), 100.0 * std(xs))
+}
+
 fn training_table(r: &Report, dir: &Path) -> Result<()> {
-    let depth = |net: &str| net.to_string();
     let mut t = Table::new([
         "net",
         "activation + init",
+        "rate",
         "loss at start",
-        "after epoch 1",
-        "after epoch 2",
-        "final",
-        "test accuracy",
+        "final training loss",
+        "validation gain, last epoch",
+        "test accuracy (%)",
     ])
     .numeric_columns(&[2, 3, 4, 5, 6]);
-    for (net, runs) in [
-        (depth("30 × 128"), &r.deep),
-        (depth("100 × 100"), &r.very_deep),
-    ] {
-        for run in runs.iter() {
-            let e = &run.history.epochs;
-            let at = |i: usize| {
-                e.get(i)
-                    .map_or("—".to_string(), |x| format!("{:.3}", x.train_loss))
-            };
-            let final_loss = match run.history.diverged {
-                Some(d) => format!("diverged at step {}", d.step),
-                None => format!(
-                    "{:.3} (epoch {})",
-                    run.history.last().train_loss,
-                    e.len() - 1
-                ),
+    let nets = [("30 × 128", &r.deep), ("5 × 256", &r.glorot_bengio)];
+    for (net, comparison) in nets {
+        for c in comparison {
+            let starts: Vec<f64> = c.runs.iter().map(TrainRun::initial_loss).collect();
+            let gains: Vec<f64> = c
+                .runs
+                .iter()
+                .filter(|r| r.history.diverged.is_none())
+                .map(|r| late_gain(&r.val_curve(), 1))
+                .collect();
+            let losses = c.final_losses();
+            let diverged = losses.iter().filter(|l| l.is_nan()).count();
+            let finished: Vec<f64> = losses.into_iter().filter(|l| !l.is_nan()).collect();
+            let final_loss = match diverged {
+                0 => format!("{:.3}", mean(&finished)),
+                d => format!("{:.3} ({d} diverged)", mean(&finished)),
             };
             t.row([
-                net.clone(),
-                run.label(),
-                at(0),
-                at(1),
-                at(2),
+                format!("{net}, {} seeds", c.runs.len()),
+                c.condition.label(),
+                c.lr.chosen.to_string(),
+                format!("{:.3}", mean(&starts)),
                 final_loss,
-                fmt_pct(run.test_accuracy, 1),
+                format!("{:+.2} pts", 100.0 * mean(&gains)),
+                pct_over_seeds(&c.test_accuracies()),
             ]);
         }
     }
+    for s in &r.very_deep {
+        t.row([
+            "100 × 100, one seed".to_string(),
+            s.condition.label(),
+            format!("{} (fixed)", s.lr as f32),
+            format!("{:.3}", s.run.initial_loss()),
+            format!("{:.3}", s.run.final_loss()),
+            "—".into(),
+            fmt_pct(s.run.test_accuracy, 2),
+        ]);
+    }
     write_atomic(&dir.join("training.md"), t.to_markdown().as_bytes())
+}
+
+/// Each condition's validation loss (and accuracy) at every rate of the grid (first seed,
+/// the tuning epochs), the chosen rate in bold.
+fn learning_rates_table(r: &Report, dir: &Path) -> Result<()> {
+    let grid = &r.deep[0].lr.grid;
+    let mut headers = vec!["net".to_string(), "activation + init".into()];
+    headers.extend(grid.iter().map(|lr| format!("rate {lr}")));
+    let mut t = Table::new(headers).numeric_columns(&(2..2 + grid.len()).collect::<Vec<_>>());
+    for (net, comparison) in [("30 × 128", &r.deep), ("5 × 256", &r.glorot_bengio)] {
+        for c in comparison {
+            let mut row = vec![net.to_string(), c.condition.label()];
+            row.extend(c.lr.grid.iter().zip(&c.lr.scores).map(|(&lr, s)| {
+                let cell = if s.loss.is_nan() {
+                    "diverged".to_string()
+                } else {
+                    format!("{:.3} ({:.0}%)", s.loss, 100.0 * s.accuracy)
+                };
+                if lr == c.lr.chosen {
+                    format!("**{cell}**")
+                } else {
+                    cell
+                }
+            }));
+            t.row(row);
+        }
+    }
+    write_atomic(&dir.join("learning_rates.md"), t.to_markdown().as_bytes())
+}
+
+/// Our test errors beside Glorot & Bengio's Table 1.
+fn glorot_bengio_table(r: &Report, dir: &Path) -> Result<()> {
+    let mut t = Table::new([
+        "activation + init",
+        "Fashion-MNIST test error (%), here",
+        "MNIST (G&B)",
+        "Shapeset (G&B)",
+    ])
+    .numeric_columns(&[1, 2, 3]);
+    for c in &r.glorot_bengio {
+        let errors: Vec<f64> = c.test_accuracies().iter().map(|a| 1.0 - a).collect();
+        let theirs = GLOROT_BENGIO_TABLE_1
+            .iter()
+            .find(|t| t.0 == c.condition)
+            .map(|t| (t.1, t.2));
+        let cell = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{x:.2}"));
+        t.row([
+            c.condition.label(),
+            pct_over_seeds(&errors),
+            cell(theirs.map(|t| t.0)),
+            cell(theirs.and_then(|t| t.1)),
+        ]);
+    }
+    write_atomic(&dir.join("glorot_bengio.md"), t.to_markdown().as_bytes())
 }
 
 fn finite_width_svg(r: &Report, dir: &Path) -> Result<()> {

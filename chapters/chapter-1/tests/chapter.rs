@@ -7,9 +7,12 @@ test_kit::chapter_tests!(chapter_1::Chapter1);
 #[test]
 fn a_diverging_run_is_recorded() {
     let mut cfg = chapter_1::Config::quick();
-    cfg.deep.sgd.lr = 1e4;
+    cfg.protocol.lr_grid = vec![1e4];
     cfg.very_deep.sgd.lr = 1e4;
     test_kit::checks::assert_divergence_is_recorded::<chapter_1::Chapter1>(&cfg, |r| {
-        r.deep.iter().any(|t| t.history.diverged.is_some())
+        r.deep
+            .iter()
+            .flat_map(|c| &c.runs)
+            .any(|t| t.history.diverged.is_some())
     });
 }

@@ -15,6 +15,7 @@ use crate::dying::Trained;
 use crate::outputs::{ClassFit, RegressionFit};
 use book_pipeline::plot::BookColor;
 use lab::Activation;
+use lab::tune::late_gain;
 
 /// A regression output's name: the identity is called a linear output there.
 fn output_name(output: Activation) -> String {
@@ -167,16 +168,16 @@ fn quality_curves_svg(r: &Report, dir: &Path) -> Result<()> {
     let mut chart = LineChart::new(
         Figure::new(
             format!(
-                "Test accuracy of a {}×{} MLP on Fashion-MNIST (mean of {} seeds)",
+                "Validation accuracy of a {}×{} MLP on Fashion-MNIST (mean of {} seeds)",
                 q.net.depth(),
                 q.net.width(),
-                q.seeds
+                q.protocol.seeds
             ),
-            "Learning curves of test accuracy against epoch, one line per hidden activation.",
+            "Learning curves of validation accuracy against epoch, one line per hidden activation.",
         )
         .with_size(900, 520),
         "epoch",
-        "test accuracy",
+        "validation accuracy",
     );
     for run in &r.quality {
         let epochs = run.curves[0].epochs.len();
@@ -212,7 +213,7 @@ fn quality_bars_svg(r: &Report, dir: &Path) -> Result<()> {
         .collect();
     let mut bar_chart = BarChart::new(
         Figure::new(
-            format!("Final test accuracy after {} epochs (mean ± std over {} seeds)", q.net.epochs, q.seeds),
+            format!("Final test accuracy after {} epochs (mean ± std over {} seeds)", q.net.epochs, q.protocol.seeds),
             "Bar chart of final test accuracy per hidden activation with error bars of one standard deviation.",
         )
         .with_size(1000, 480),
@@ -226,23 +227,40 @@ fn quality_bars_svg(r: &Report, dir: &Path) -> Result<()> {
 fn quality_table(r: &Report, dir: &Path) -> Result<()> {
     let q = &r.config.quality;
     let mut t = Table::new([
-        "hidden activation".to_string(),
+        "hidden layers".to_string(),
+        "activation".into(),
         "init".into(),
         "parameters".into(),
+        "rate".into(),
         "final test accuracy (mean ± std)".into(),
-        "accuracy averaged over epochs".into(),
+        "validation gain, last epoch".into(),
+        "validation accuracy averaged over epochs".into(),
         format!("epochs to {:.0}% (per seed)", 100.0 * q.target_accuracy),
     ])
-    .numeric_columns(&[2, 3, 4]);
-    for run in &r.quality {
+    .numeric_columns(&[3, 4, 5, 6, 7]);
+    for run in r.quality.iter().chain(&r.quality_deeper) {
+        let gains: Vec<f64> = run
+            .curves
+            .iter()
+            .filter(|c| c.diverged.is_none())
+            .map(|c| {
+                late_gain(
+                    &c.epochs.iter().map(|e| e.val_accuracy).collect::<Vec<_>>(),
+                    1,
+                )
+            })
+            .collect();
         t.row([
+            format!("{} × {}", run.depth, q.net.width()),
             run.hidden.name(),
             run.hidden.init_name(),
             run.n_params.to_string(),
+            run.lr.chosen.to_string(),
             format!(
                 "{}%",
                 fmt_mean_std(100.0 * run.final_mean, 100.0 * run.final_std, 1)
             ),
+            format!("{:+.2} pts", 100.0 * mean(&gains)),
             format!("{:.1}%", 100.0 * run.mean_over_epochs),
             run.epochs_to_target
                 .iter()

@@ -1,5 +1,5 @@
 //! Experiment 4: units that die during training at a deliberately high learning rate, against
-//! the same nets (same weights, same batches) trained at the quality experiment's rate.
+//! the same nets (same weights, same batches) trained at a control rate five times lower.
 //!
 //! A unit is *dead* when f′(z) = 0 for every one of the probe inputs: no gradient reaches its
 //! weights, so nothing can revive it. It is *inactive* when z ≤ 0 for every probe input; a leaky
@@ -16,9 +16,11 @@ use lab::{Activation, Init, Mlp, Recipe};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DyingConfig {
-    /// The quality experiment's net, its learning rate deliberately high (five times as high).
+    /// The quality experiment's net, its learning rate deliberately high (five times the
+    /// control's).
     pub net: Recipe,
-    /// The control: the same runs at this (the quality experiment's) learning rate.
+    /// The control: the same runs at this learning rate (the one ReLU's tuning keeps in the
+    /// quality experiment, under the book's seed).
     pub control_lr: f32,
     pub seeds: usize,
     /// Test inputs a unit must be silent on to count.

@@ -1,25 +1,34 @@
-//! Experiment 3: the same deep MLP on Fashion-MNIST with every hidden activation, several seeds.
+//! Experiment 3: the same deep MLP on Fashion-MNIST with every hidden activation, each at the
+//! learning rate it chose on a validation split, several seeds; then a deeper net for ReLU and
+//! the smooth activations said to pay off "in deeper models".
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use book_pipeline::plot::{BookColor, RGBColor};
 use book_pipeline::progress::Progress;
-use lab::data::Dataset;
+use lab::data::Splits;
 use lab::rng::{derive_seed, rng_stream};
 use lab::stats::{mean, median, std};
 use lab::train::{History, Model, fit};
-use lab::{Activation, Init, Mlp, Recipe};
+use lab::tune::{LrChoice, Protocol, Score, Trial};
+use lab::{Activation, Init, Mlp, Recipe, Sgd, SgdConfig};
 
 use crate::nets::GluNet;
 
-/// The deep net and how it is trained (the same for every activation).
+/// The nets and how they are trained (the same for every activation).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QualityConfig {
-    /// Hidden layers of equal width (the GELU paper's MNIST net is 8 × 128) and their training.
+    /// Fashion-MNIST training images (stratified) and the validation split held out of the
+    /// rest; the test set is all 10,000.
+    pub train_samples: usize,
+    pub validation_samples: usize,
+    /// Hidden layers of equal width (the GELU paper's MNIST net is 8 × 128) and their
+    /// training; the protocol replaces the rate in `sgd`.
     pub net: Recipe,
-    pub seeds: usize,
-    /// "Epochs to reach" this test accuracy are reported.
+    /// The size axis: a deeper net, for [`deeper_candidates`].
+    pub deeper: Recipe,
+    pub protocol: Protocol,
+    /// "Epochs to reach" this validation accuracy are reported.
     pub target_accuracy: f64,
 }
 
@@ -78,21 +87,43 @@ pub fn candidates() -> Vec<Hidden> {
         Hidden::Glu { gate: Sigmoid },
     ]
 }
+
+/// ReLU and the smooth activations said to pay off in deeper models (Ramachandran et al.
+/// 2017; Hendrycks & Gimpel 2016; Misra 2019), for the deeper net.
+pub fn deeper_candidates() -> Vec<Hidden> {
+    candidates()
+        .into_iter()
+        .filter(|h| {
+            matches!(
+                h.activation(),
+                Some(Activation::Relu | Activation::Gelu | Activation::Swish | Activation::Mish)
+            )
+        })
+        .collect()
+}
 // ANCHOR_END: candidates
 
-/// One hidden choice over all seeds.
+/// One hidden choice on one net, over all seeds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct QualityRun {
     pub hidden: Hidden,
+    /// Hidden layers of the net, and the epochs each seed trained.
+    pub depth: usize,
+    pub epochs: usize,
     pub n_params: usize,
-    /// One training history per seed; its `val_*` columns are scored on the test set.
+    /// The rate the protocol kept, and every rate's validation score.
+    pub lr: LrChoice,
+    /// One training history per seed, scored on the validation split after each epoch.
     pub curves: Vec<History>,
-    /// Final test accuracy, mean and std over seeds.
+    /// Final test accuracy per seed (chance, 0.1, for a run that diverged), and its mean and
+    /// std over seeds.
+    pub test_accuracy: Vec<f64>,
     pub final_mean: f64,
     pub final_std: f64,
-    /// Test accuracy averaged over epochs 1..=E and seeds: the area under the learning curve.
+    /// Validation accuracy averaged over epochs 1..=E and seeds: the area under the learning
+    /// curve.
     pub mean_over_epochs: f64,
-    /// First epoch reaching the target accuracy, per seed (None: never).
+    /// First epoch reaching the target validation accuracy, per seed (None: never).
     pub epochs_to_target: Vec<Option<usize>>,
     pub timings: QualityTimings,
 }
@@ -104,124 +135,158 @@ pub struct QualityTimings {
 }
 
 // ANCHOR: train
-/// Train the net for `h` (its weights drawn from stream `s` of the seed) through lab's loop,
-/// scoring the test set after every epoch: the same loop, optimiser and clock for every
-/// candidate. Returns the history and the net's parameter count.
+/// What one run of a candidate leaves: its history (validation scored every epoch), the net's
+/// parameter count, and its test accuracy.
+pub struct CandidateRun {
+    pub history: History,
+    pub n_params: usize,
+    pub test_accuracy: f64,
+}
+
+/// Train `net` with hidden layers `h` at the trial's rate (weights from stream `trial.seed` of
+/// the seed) through lab's loop: the same loop, optimiser and clock for every candidate.
 fn train_candidate(
     h: Hidden,
-    cfg: &QualityConfig,
-    train: &Dataset,
-    test: &Dataset,
+    net: &Recipe,
+    splits: &Splits,
     seed: u64,
-    s: usize,
-) -> (History, usize) {
+    trial: Trial,
+) -> CandidateRun {
     fn run<M: Model>(
-        mut net: M,
-        cfg: &QualityConfig,
-        data: (&Dataset, &Dataset),
+        mut model: M,
+        net: &Recipe,
+        splits: &Splits,
         order: u64,
-    ) -> History {
-        let mut opt = cfg.net.optimizer();
-        let tc = cfg.net.train_config(order);
-        fit(&mut net, &mut opt, data.0, Some(data.1), &tc, &mut ())
+        trial: Trial,
+    ) -> (History, f64) {
+        let mut opt = Sgd::new(SgdConfig {
+            lr: trial.lr as f32,
+            ..net.sgd
+        });
+        let tc = lab::TrainConfig {
+            epochs: trial.epochs,
+            ..net.train_config(order)
+        };
+        let history = fit(
+            &mut model,
+            &mut opt,
+            &splits.train,
+            Some(&splits.validation),
+            &tc,
+            &mut (),
+        );
+        let test = if trial.tuning {
+            f64::NAN
+        } else {
+            history.test_accuracy(&model, &splits.test)
+        };
+        (history, test)
     }
-    let mut r = rng_stream(derive_seed(seed, "quality init"), s as u64);
-    let order = derive_seed(seed, &format!("quality order {s}"));
-    match h {
+    let mut r = rng_stream(derive_seed(seed, "quality init"), trial.seed as u64);
+    let order = derive_seed(seed, &format!("quality order {}", trial.seed));
+    let (history, test_accuracy, n_params) = match h {
         Hidden::Plain { activation, init } => {
-            let spec = cfg
-                .net
-                .spec(train)
+            let spec = net
+                .spec(&splits.train)
                 .with_activation(activation)
                 .with_init(init);
-            let net = Mlp::new(&spec, &mut r);
-            let n_params = net.n_params();
-            (run(net, cfg, (train, test), order), n_params)
+            let model = Mlp::new(&spec, &mut r);
+            let n_params = model.n_params();
+            let (history, test) = run(model, net, splits, order, trial);
+            (history, test, n_params)
         }
         Hidden::Glu { gate } => {
             let glu = Recipe {
-                hidden: vec![(2 * cfg.net.width()).div_ceil(3); cfg.net.depth()],
-                ..cfg.net.clone()
+                hidden: vec![(2 * net.width()).div_ceil(3); net.depth()],
+                ..net.clone()
             };
-            let net = GluNet::new(&glu.sizes(train), gate, &mut r);
-            let n_params = net.n_params();
-            (run(net, cfg, (train, test), order), n_params)
+            let model = GluNet::new(&glu.sizes(&splits.train), gate, &mut r);
+            let n_params = model.n_params();
+            let (history, test) = run(model, net, splits, order, trial);
+            (history, test, n_params)
         }
+    };
+    CandidateRun {
+        history,
+        n_params,
+        // A diverged run scores chance, so that it counts against its activation.
+        test_accuracy: if test_accuracy.is_nan() {
+            0.1
+        } else {
+            test_accuracy
+        },
     }
 }
 // ANCHOR_END: train
 
-/// The test accuracy after the last epoch; chance (0.1) for a run that diverged.
-pub fn final_accuracy(c: &History) -> f64 {
-    if c.diverged.is_some() {
-        0.1
-    } else {
-        c.last().val_accuracy
-    }
-}
-
-/// Test accuracy averaged over epochs 1..=E: the area under the learning curve, a measure of how
-/// fast the net learns.
-pub fn area_under_curve(c: &History) -> f64 {
-    let accs: Vec<f64> = c.epochs[1..].iter().map(|e| e.val_accuracy).collect();
+/// Validation accuracy averaged over epochs 1..=`epochs`: the area under the learning curve, a
+/// measure of how fast the net learns (chance, 0.1, for the epochs a diverged run did not
+/// finish).
+pub fn area_under_curve(c: &History, epochs: usize) -> f64 {
+    let accs: Vec<f64> = (1..=epochs)
+        .map(|e| c.epochs.get(e).map_or(0.1, |x| x.val_accuracy))
+        .collect();
     mean(&accs)
 }
 
 impl QualityRun {
     /// Per seed, in points: the final test accuracy and the area under the learning curve.
     pub fn final_points(&self) -> Vec<f64> {
-        self.curves
-            .iter()
-            .map(|c| 100.0 * final_accuracy(c))
-            .collect()
+        self.test_accuracy.iter().map(|a| 100.0 * a).collect()
     }
     pub fn area_points(&self) -> Vec<f64> {
         self.curves
             .iter()
-            .map(|c| 100.0 * area_under_curve(c))
+            .map(|c| 100.0 * area_under_curve(c, self.epochs))
             .collect()
     }
 }
 
-/// Every candidate × seed, in parallel (each run on its own seeded stream).
-pub fn quality(
+/// Every candidate of `cands` on `net` by the protocol (the runs of each phase in parallel).
+pub fn quality_on(
+    cands: &[Hidden],
+    net: &Recipe,
     cfg: &QualityConfig,
-    train: &Dataset,
-    test: &Dataset,
+    splits: &Splits,
     seed: u64,
     progress: &Progress,
+    label: &str,
 ) -> Vec<QualityRun> {
-    let cands = candidates();
-    let jobs: Vec<(usize, usize)> = (0..cands.len())
-        .flat_map(|c| (0..cfg.seeds).map(move |s| (c, s)))
-        .collect();
-    let bar = progress.bar(jobs.len() as u64, "3 quality");
-    let results: Vec<(History, usize)> = jobs
-        .par_iter()
-        .map(|&(c, s)| {
-            let run = train_candidate(cands[c], cfg, train, test, seed, s);
+    let bar = progress.bar(cfg.protocol.jobs(cands.len()) as u64, label);
+    let tuned = cfg.protocol.run(
+        cands,
+        net.epochs,
+        |&h, trial| {
+            let run = train_candidate(h, net, splits, seed, trial);
             bar.inc(1);
             run
-        })
-        .collect();
+        },
+        |run| Score::of(&run.history),
+    );
     bar.finish();
     cands
         .iter()
-        .enumerate()
-        .map(|(c, h)| {
-            let runs = &results[c * cfg.seeds..(c + 1) * cfg.seeds];
-            let curves: Vec<History> = runs.iter().map(|r| r.0.clone()).collect();
-            let finals: Vec<f64> = curves.iter().map(final_accuracy).collect();
-            let auc: Vec<f64> = curves.iter().map(area_under_curve).collect();
+        .zip(tuned)
+        .map(|(h, t)| {
+            let curves: Vec<History> = t.runs.iter().map(|r| r.history.clone()).collect();
+            let test_accuracy: Vec<f64> = t.runs.iter().map(|r| r.test_accuracy).collect();
+            let auc: Vec<f64> = curves
+                .iter()
+                .map(|c| area_under_curve(c, net.epochs))
+                .collect();
             let secs: Vec<f64> = curves
                 .iter()
                 .flat_map(|c| c.epoch_seconds.iter().copied())
                 .collect();
             QualityRun {
                 hidden: *h,
-                n_params: runs[0].1,
-                final_mean: mean(&finals),
-                final_std: std(&finals),
+                depth: net.depth(),
+                epochs: net.epochs,
+                n_params: t.runs[0].n_params,
+                lr: t.lr,
+                final_mean: mean(&test_accuracy),
+                final_std: std(&test_accuracy),
+                test_accuracy,
                 mean_over_epochs: mean(&auc),
                 epochs_to_target: curves
                     .iter()
@@ -239,6 +304,34 @@ pub fn quality(
             }
         })
         .collect()
+}
+
+/// The two nets: every candidate on `cfg.net`, then [`deeper_candidates`] on `cfg.deeper`.
+pub fn quality(
+    cfg: &QualityConfig,
+    splits: &Splits,
+    seed: u64,
+    progress: &Progress,
+) -> (Vec<QualityRun>, Vec<QualityRun>) {
+    let main = quality_on(
+        &candidates(),
+        &cfg.net,
+        cfg,
+        splits,
+        seed,
+        progress,
+        "3 quality",
+    );
+    let deeper = quality_on(
+        &deeper_candidates(),
+        &cfg.deeper,
+        cfg,
+        splits,
+        seed,
+        progress,
+        "3 quality, deeper",
+    );
+    (main, deeper)
 }
 
 impl Hidden {
