@@ -111,6 +111,22 @@ pub fn roots(m: [[f64; 2]; 2]) -> (f64, RootKind) {
     }
 }
 
+/// Iterations an error shrinking like ρᵏ takes to fall below `tol` of its start:
+/// ln(1/tol) / ln(1/ρ). Heavy ball with complex roots has ρ = √β, so about 2 ln(1/tol)/(1 − β).
+pub fn predicted_iterations(rho: f64, tol: f64) -> f64 {
+    tol.ln() / rho.ln()
+}
+
+/// The angle θ by which one iteration turns a complex pair of eigenvalues of M (their
+/// argument): the coordinate crosses zero once per half-turn, about Kθ/π times in K
+/// iterations. `None` for real roots, which do not turn.
+pub fn rotation_angle(m: [[f64; 2]; 2]) -> Option<f64> {
+    let tr = m[0][0] + m[1][1];
+    let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+    let disc = tr * tr - 4.0 * det;
+    (disc < 0.0).then(|| (0.5 * (-disc).sqrt()).atan2(0.5 * tr))
+}
+
 /// Goh (2017): the (α, β) that make the slowest direction contract fastest,
 /// α* = (2/(√λ₁ + √λₙ))², β* = ((√κ − 1)/(√κ + 1))², with rate √β* = (√κ − 1)/(√κ + 1).
 pub fn optimal(lambda_max: f64, lambda_min: f64) -> (f64, f64) {
@@ -488,5 +504,46 @@ mod tests {
     fn least_squares_slope_of_a_line() {
         let pts: Vec<(f64, f64)> = (0..10).map(|i| (i as f64, 3.0 - 0.5 * i as f64)).collect();
         assert!((least_squares_slope(&pts) + 0.5).abs() < 1e-12);
+    }
+    #[test]
+    fn predicted_counts_follow_the_eigenvalues() {
+        // Heavy ball: cos θ = tr/(2√det) = (1 + β − αλ)/(2√β).
+        let (alpha, beta, lambda) = (1.0, 0.99, 0.01);
+        let theta = rotation_angle(iteration_matrix(alpha, beta, lambda, false)).unwrap();
+        let cos = (1.0 + beta - alpha * lambda) / (2.0 * beta.sqrt());
+        assert!((theta.cos() - cos).abs() < 1e-12);
+        // ρ = √β: ln(10⁶)/ln(1/√0.99) = 2749.3, close to 2 ln(10⁶)/(1 − β) = 2763.1.
+        let k = predicted_iterations(beta.sqrt(), 1e-6);
+        assert!((k - 2749.3).abs() < 0.1, "{k}");
+        // Real roots do not turn.
+        assert_eq!(
+            rotation_angle(iteration_matrix(1.0, 0.0, 0.01, false)),
+            None
+        );
+    }
+
+    /// A pure rotation by θ = π/7 makes a half-turn every 7 iterations, so its first coordinate
+    /// changes sign Kθ/π = K/7 times in K iterations.
+    #[test]
+    fn a_rotation_changes_sign_once_per_half_turn() {
+        let theta = std::f64::consts::PI / 7.0;
+        let m = [[theta.cos(), -theta.sin()], [theta.sin(), theta.cos()]];
+        assert!((rotation_angle(m).unwrap() - theta).abs() < 1e-12);
+        let (mut x, mut changes) = ([1.0f64, 0.3], 0);
+        let k = 1400;
+        for _ in 0..k {
+            let next = [
+                m[0][0] * x[0] + m[0][1] * x[1],
+                m[1][0] * x[0] + m[1][1] * x[1],
+            ];
+            if next[0].signum() != x[0].signum() {
+                changes += 1;
+            }
+            x = next;
+        }
+        assert_eq!(
+            changes,
+            (k as f64 * theta / std::f64::consts::PI).round() as usize
+        );
     }
 }
