@@ -307,8 +307,10 @@ fn fmt_ratios(xs: &[Option<f64>]) -> String {
 // ANCHOR: thresholds
 /// Dropout's epoch may cost at most this multiple of the plain epoch (95% interval below it).
 pub const EPOCH_OVERHEAD: Threshold = Threshold::same(1.3);
-/// MC Dropout with T = 10, looped, costs at least this multiple of one pass (interval above).
-pub const MC_LOOP_COST: Threshold = Threshold::same(5.0);
+/// MC Dropout with T = 10, looped, costs what the literature reports, 8–12× one pass
+/// (Uncertainty Baselines): the 95% interval inside [`MC_LOOP_MIN`, `MC_LOOP_MAX`].
+pub const MC_LOOP_MIN: Threshold = Threshold::same(8.0);
+pub const MC_LOOP_MAX: Threshold = Threshold::same(12.0);
 /// MC accuracy equivalent to weight scaling's within ±this many points (two one-sided tests).
 pub const SAME_ACCURACY: Threshold = Threshold::same(0.5);
 /// The predictive std flags wrong predictions: AUROC above this (95% interval over seeds).
@@ -426,13 +428,15 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .full_run_only("in 8 quick epochs the dropout nets reach the plain net's best in no seed")
         .literature("2–3× longer to train", "Srivastava et al. 2014, §11"),
         Claim::new(format!(
-            "MC Dropout with T = 10, looped, costs ≥ {}× one pass",
-            MC_LOOP_COST.at(scale)
+            "MC Dropout with T = 10, looped, costs {}–{}× one pass",
+            MC_LOOP_MIN.at(scale),
+            MC_LOOP_MAX.at(scale)
         ))
         .rule(format!(
-            "loop time / one-pass time, {} rows, median over interleaved repeats: 95% CI above {}",
+            "loop time / one-pass time, {} rows, median over interleaved repeats: 95% CI inside [{}, {}]",
             mc10.rows,
-            MC_LOOP_COST.at(scale)
+            MC_LOOP_MIN.at(scale),
+            MC_LOOP_MAX.at(scale)
         ))
         .measured(format!(
             "looped {:.1}× {}; stacked into one product {:.1}×, first layer shared {:.1}×",
@@ -442,7 +446,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             mc10.shared_first_seconds / one_pass,
         ))
         .interval(loop_cost.1)
-        .holds(loop_cost.1.above(MC_LOOP_COST.at(scale)))
+        .holds(loop_cost.1.above(MC_LOOP_MIN.at(scale)) && loop_cost.1.below(MC_LOOP_MAX.at(scale)))
         .full_run_only(TIMED_ON_A_BUSY_MACHINE)
         .literature("T = 10 takes 8–12× one pass; 30 samples ≈ 30× per example", "Uncertainty Baselines CIFAR-10"),
         Claim::new(format!("MC Dropout at T = {t} has a lower test NLL than weight scaling"))
