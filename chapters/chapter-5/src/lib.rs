@@ -340,16 +340,22 @@ pub fn iterations_or_cap(r: &Report, q: &QuadRun) -> usize {
     q.iterations.unwrap_or(r.problem.cap)
 }
 
-/// Relative error of the fitted log-rate against ln √β, for heavy-ball runs whose slowest
-/// direction has complex roots.
-pub fn slope_errors(r: &Report) -> Vec<(f64, f64)> {
+/// The heavy-ball runs with a constant β whose slowest direction has complex roots, with β.
+fn complex_heavy_ball(r: &Report) -> impl Iterator<Item = (&QuadRun, f64)> {
     r.quad
         .iter()
         .filter(|q| !q.method.nesterov && q.roots == Some(RootKind::Complex))
-        .filter_map(|q| {
-            let Momentum::Constant(beta) = q.method.momentum else {
-                return None;
-            };
+        .filter_map(|q| match q.method.momentum {
+            Momentum::Constant(beta) => Some((q, beta)),
+            _ => None,
+        })
+}
+
+/// Relative error of the fitted log-rate against ln √β, for heavy-ball runs whose slowest
+/// direction has complex roots.
+pub fn slope_errors(r: &Report) -> Vec<(f64, f64)> {
+    complex_heavy_ball(r)
+        .filter_map(|(q, beta)| {
             let fitted = q.fitted_rate?;
             Some((beta, (fitted.ln() / (0.5 * beta.ln()) - 1.0).abs()))
         })
@@ -371,13 +377,8 @@ pub struct CountError {
 pub fn count_errors(r: &Report) -> Vec<CountError> {
     let p = &r.problem;
     let slow = p.lambda[0].min(p.lambda[1]);
-    r.quad
-        .iter()
-        .filter(|q| !q.method.nesterov && q.roots == Some(RootKind::Complex))
-        .filter_map(|q| {
-            let Momentum::Constant(beta) = q.method.momentum else {
-                return None;
-            };
+    complex_heavy_ball(r)
+        .filter_map(|(q, beta)| {
             let k = q.iterations?;
             let rho = q.theory_rate?;
             let m = quadratic::iteration_matrix(q.method.alpha, beta, slow, false);
