@@ -10,12 +10,16 @@ use lab::stats::{mean, std};
 
 use crate::mlp::Family;
 use crate::quadratic::{Momentum, QuadKind, RootKind, e_folding};
+use crate::rate_map::{self, Outcome};
 use crate::{Beta, Report, mlp_runs, quad_run};
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     quadratic_table(r, dir)?;
     norm_svg(r, dir)?;
     rate_svg(r, dir)?;
+    rate_map_svg(r, dir)?;
+    noisy_table(r, dir)?;
+    noisy_svg(r, dir)?;
     path_svg(r, dir)?;
     flat_svg(r, dir)?;
     mlp_table(r, dir)?;
@@ -169,6 +173,170 @@ fn rate_svg(r: &Report, dir: &Path) -> Result<()> {
     .save(&dir.join("rate.svg"))
 }
 
+/// Goh's map: the theory's contours of equal e-fold time in the (α, β) plane (lines), the
+/// places where the measured runs cross the same levels (dots), and the stability edge.
+fn rate_map_svg(r: &Report, dir: &Path) -> Result<()> {
+    let lambda = r.problem.lambda;
+    let lambda_max = lambda[0].max(lambda[1]);
+    let (alphas, betas) = (&r.map_alphas, &r.map_betas);
+    // The theory on a grid 8× finer in α than the runs'.
+    let fine: Vec<f64> = {
+        let (lo, hi) = (alphas[0], alphas[alphas.len() - 1]);
+        let n = 8 * alphas.len();
+        (0..n)
+            .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
+            .collect()
+    };
+    let levels = [5.0, 10.0, 20.0, 50.0, 100.0];
+    let colors = [
+        palette::BLUE,
+        palette::BLUISH_GREEN,
+        palette::ORANGE,
+        palette::VERMILLION,
+        palette::REDDISH_PURPLE,
+    ];
+    let mut chart = LineChart::new(
+        Figure::new(
+            "Goh's map, measured: iterations per e-fold over (α, β), κ = 100",
+            "Contour lines of equal iterations per e-fold in the plane of step size and momentum, \
+             from theory, with the measured runs' crossings of the same levels as dots lying on \
+             them, and the stability edge as a dashed line.",
+        )
+        .with_size(900, 560),
+        "step size α",
+        "momentum β",
+    )
+    .with_x_range(0.0, alphas[alphas.len() - 1])
+    .with_y_range(0.0, 1.0);
+    for (&level, &color) in levels.iter().zip(&colors) {
+        // Each row's left crossing rising in β, then its right crossing falling: one curve.
+        let (mut left, mut right): (Vec<(f64, f64)>, Vec<(f64, f64)>) = (vec![], vec![]);
+        let mut dots = Vec::new();
+        for (row, &b) in betas.iter().enumerate() {
+            let theory: Vec<f64> = fine
+                .iter()
+                .map(|&a| rate_map::theory(a, b, lambda))
+                .collect();
+            let x = rate_map::crossings(&fine, &theory, level);
+            if let (Some(&first), Some(&last)) = (x.first(), x.last()) {
+                left.push((first, b));
+                if x.len() > 1 {
+                    right.push((last, b));
+                }
+            }
+            let measured: Vec<f64> = r.map[row * alphas.len()..(row + 1) * alphas.len()]
+                .iter()
+                .map(|c| c.measured)
+                .collect();
+            dots.extend(
+                rate_map::crossings(alphas, &measured, level)
+                    .into_iter()
+                    .map(|a| (a, b)),
+            );
+        }
+        right.reverse();
+        left.extend(right);
+        chart = chart
+            .with_series(Series::line(format!("{level} iterations"), left).color(color))
+            .with_series(Series::points("", dots).color(color));
+    }
+    let edge: Vec<(f64, f64)> = [0.0, 1.0]
+        .iter()
+        .map(|&b| ((2.0 + 2.0 * b) / lambda_max, b))
+        .collect();
+    let diverged: Vec<(f64, f64)> = r
+        .map
+        .iter()
+        .filter(|c| c.outcome == Outcome::Diverged)
+        .map(|c| (c.alpha, c.beta))
+        .collect();
+    chart
+        .with_series(Series::points("diverged runs", diverged).color(palette::GREY))
+        .with_series(
+            Series::line("edge αλ₁ = 2 + 2β", edge)
+                .dashed()
+                .color(palette::BLACK),
+        )
+        .with_series(Series::points("optimal (α*, β*)", [r.optimal]).color(palette::BLACK))
+        .save(&dir.join("rate_map.svg"))
+}
+
+fn noisy_table(r: &Report, dir: &Path) -> Result<()> {
+    let mut t = Table::new([
+        "β",
+        "iterations per chain",
+        "chains",
+        "floor f/f(w₀), theory",
+        "measured (mean over chains)",
+        "95% CI",
+        "measured / theory",
+    ])
+    .numeric_columns(&[0, 1, 2, 3, 4, 6]);
+    for n in &r.noisy {
+        t.row([
+            n.beta.to_string(),
+            n.steps.to_string(),
+            n.chains.to_string(),
+            fmt_sig(n.predicted, 3),
+            fmt_sig(n.measured, 3),
+            format!(
+                "{}–{}",
+                fmt_sig(n.interval.lo, 3),
+                fmt_sig(n.interval.hi, 3)
+            ),
+            fmt_sig(n.measured / n.predicted, 3),
+        ]);
+    }
+    write_atomic(&dir.join("noisy.md"), t.to_markdown().as_bytes())
+}
+
+/// f/f(w₀) against the iteration, with noise (solid, mean over chains) and without (dashed),
+/// and the theory's floors.
+fn noisy_svg(r: &Report, dir: &Path) -> Result<()> {
+    let lo = r
+        .noisy
+        .iter()
+        .map(|n| n.predicted)
+        .fold(f64::INFINITY, f64::min)
+        / 100.0;
+    let mut chart = LineChart::new(
+        Figure::new(
+            format!(
+                "The same quadratic with noisy gradients (σ = {}), α = 1: mean over chains",
+                r.sigma
+            ),
+            "Log-log plot of the loss relative to its start against the iteration for each \
+             momentum, with and without gradient noise: without noise each curve falls for ever; \
+             with noise it levels off at a floor that rises tenfold with each added 9 in beta.",
+        )
+        .with_size(900, 540),
+        "iteration (log scale)",
+        "f(w)/f(w₀) (log scale)",
+    )
+    .log_x()
+    .log_y()
+    .with_y_range(lo, 2.0);
+    for n in &r.noisy {
+        let beta = Beta(n.beta);
+        let label = QuadKind::HeavyBall(n.beta).label();
+        chart = chart
+            .with_series(Series::line(label, n.noisy.clone()).of(&beta))
+            .with_series(
+                Series::line(
+                    "",
+                    n.noiseless
+                        .iter()
+                        .copied()
+                        .filter(|p| p.1 >= lo)
+                        .collect::<Vec<_>>(),
+                )
+                .of(&beta)
+                .dashed(),
+            );
+    }
+    chart.save(&dir.join("noisy.svg"))
+}
+
 /// 2-D paths over the contours of f for three momenta.
 fn path_svg(r: &Report, dir: &Path) -> Result<()> {
     let lambda = r.problem.lambda;
@@ -242,7 +410,7 @@ fn mlp_table(r: &Report, dir: &Path) -> Result<()> {
         "α/(1 − β)",
         "final training loss (mean ± std over seeds)",
         "test accuracy",
-        "rises of the smoothed loss, per seed",
+        "worst relapse of the smoothed loss, per seed",
         "diverged",
     ])
     .numeric_columns(&[1, 2, 3, 4, 5]);
@@ -312,7 +480,13 @@ fn mlp_table(r: &Report, dir: &Path) -> Result<()> {
             ms(&finite, &|x| fmt_sig(x, 3)),
             ms(&acc, &|x| format!("{:.1}%", 100.0 * x)),
             runs.iter()
-                .map(|m| m.rises.to_string())
+                .map(|m| {
+                    if m.relapse.is_finite() {
+                        format!("{:.2}", m.relapse)
+                    } else {
+                        "∞".into()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             if diverged.is_empty() {
@@ -409,7 +583,7 @@ fn mlp_loss_svg(r: &Report, dir: &Path) -> Result<()> {
 }
 
 fn mlp_beyond_svg(r: &Report, dir: &Path) -> Result<()> {
-    let betas = mlp_betas(r);
+    let betas = crate::mlp_betas_of(r, Family::Nesterov);
     let mut beyond = LineChart::new(
         Figure::new("Nesterov at the same β", ""),
         "step",

@@ -95,38 +95,28 @@ pub struct MlpRun {
     /// Cross-entropy on the whole training subset after training (NaN if diverged).
     pub final_loss: f64,
     pub test_accuracy: f64,
-    /// Climbs of the smoothed loss by ≥ `rise_factor` from a trough ([`count_rises`]).
-    pub rises: usize,
+    /// [`worst_relapse`] of the smoothed loss.
+    pub relapse: f64,
 }
 
-// ANCHOR: rises
-/// How many times `curve` climbs by a factor ≥ `factor` above its latest trough: a zig-zag
-/// counter with hysteresis, so noise smaller than the factor is ignored and a monotone blow-up
-/// counts once. Stops at the first non-finite value.
-pub fn count_rises(curve: &[f64], factor: f64) -> usize {
-    let Some(&first) = curve.first() else {
-        return 0;
-    };
-    let (mut rises, mut rising, mut trough, mut peak) = (0, false, first, first);
-    for &x in curve.iter().take_while(|x| x.is_finite()) {
-        if rising {
-            if x > peak {
-                peak = x;
-            } else if x * factor < peak {
-                rising = false;
-                trough = x;
-            }
-        } else if x < trough {
-            trough = x;
-        } else if x > factor * trough {
-            rising = true;
-            rises += 1;
-            peak = x;
+// ANCHOR: relapse
+/// The worst relapse of a loss curve: the largest ratio of a value to the lowest value before
+/// it, maxₜ Lₜ / min_{s ≤ t} L_s (1 for a curve that never goes back up). An optimiser that
+/// overshoots climbs back far above its best; on means over many steps, mini-batch noise moves
+/// the curve by a few percent. A non-finite value (a diverged run) is an infinite relapse.
+pub fn worst_relapse(curve: &[f64]) -> f64 {
+    let mut best = f64::INFINITY;
+    let mut worst: f64 = 1.0;
+    for &x in curve {
+        if !x.is_finite() {
+            return f64::INFINITY;
         }
+        best = best.min(x);
+        worst = worst.max(x / best);
     }
-    rises
+    worst
 }
-// ANCHOR_END: rises
+// ANCHOR_END: relapse
 
 // ANCHOR: train
 /// Sets the optimiser's β before every step of a run of `total` steps.
@@ -143,8 +133,7 @@ impl Observer for Scheduled {
 
 /// Train one network with `variant`; `seed_index` picks the initial weights and the batch order
 /// (shared by every variant with that index, so comparisons are paired).
-/// `smoothing` steps make one point of the smoothed loss curve, whose rises by `rise_factor`
-/// are counted.
+/// `smoothing` steps make one point of the smoothed loss curve.
 pub fn train(
     net: &Recipe,
     variant: &Variant,
@@ -152,7 +141,6 @@ pub fn train(
     seed: u64,
     seed_index: usize,
     smoothing: usize,
-    rise_factor: f64,
 ) -> MlpRun {
     let spec = net.spec(train);
     let mut model = Mlp::new(
@@ -192,7 +180,11 @@ pub fn train(
         beta: variant.beta,
         lr: f64::from(variant.lr),
         seed_index,
-        rises: count_rises(&smoothed, rise_factor),
+        relapse: if diverged_at.is_some() {
+            f64::INFINITY
+        } else {
+            worst_relapse(&smoothed)
+        },
         smoothed,
         diverged_at,
         final_loss,
@@ -206,15 +198,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rises_ignore_noise_and_count_each_climb_once() {
-        assert_eq!(count_rises(&[], 1.2), 0);
-        // Falling with 10% noise: no rise of 20%.
-        assert_eq!(count_rises(&[2.0, 1.8, 1.9, 1.5, 1.6, 1.2], 1.2), 0);
-        // A monotone blow-up is one rise.
-        assert_eq!(count_rises(&[1.0, 2.0, 4.0, 8.0, 16.0], 1.2), 1);
-        // Three oscillations.
-        assert_eq!(count_rises(&[1.0, 3.0, 1.0, 3.0, 1.0, 3.0], 1.2), 3);
-        // Stops at NaN.
-        assert_eq!(count_rises(&[1.0, 3.0, f64::NAN, 1.0, 3.0], 1.2), 1);
+    fn relapse_is_the_largest_climb_above_the_best_so_far() {
+        assert_eq!(worst_relapse(&[]), 1.0);
+        // A falling curve never relapses.
+        assert_eq!(worst_relapse(&[2.0, 1.5, 1.0, 0.5]), 1.0);
+        // 2 → 1 → 1.5 → 0.5 → 1.9: the climb to 1.9 from 0.5 (×3.8) is the worst, not
+        // the one from 1 to 1.5 or from the first value.
+        assert!((worst_relapse(&[2.0, 1.0, 1.5, 0.5, 1.9]) - 3.8).abs() < 1e-12);
+        // Values before the best do not count as relapses from it.
+        assert!((worst_relapse(&[4.0, 1.0, 1.1]) - 1.1).abs() < 1e-12);
+        // A diverged run (NaN or ∞) is an infinite relapse.
+        assert_eq!(worst_relapse(&[1.0, 0.5, f64::NAN]), f64::INFINITY);
     }
 }

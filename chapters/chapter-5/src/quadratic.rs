@@ -199,8 +199,10 @@ pub struct QuadRun {
     /// of w₁ (the steep direction), until convergence.
     pub overshoots: usize,
     pub steep_sign_changes: usize,
-    /// Iterations actually run (until ‖w‖ < fit_to·‖w₀‖, or the cap).
+    /// Iterations actually run (until ‖w‖ < fit_to·‖w₀‖, divergence, or the cap).
     pub steps_run: usize,
+    /// ‖w‖ grew past [`DIVERGED`]·‖w₀‖ (or overflowed): the step is beyond the stability edge.
+    pub diverged: bool,
     /// Predicted contraction per iteration ρ (constant β only) and the kind of roots.
     pub theory_rate: Option<f64>,
     pub roots: Option<RootKind>,
@@ -212,16 +214,21 @@ pub struct QuadRun {
     pub path: Vec<(f64, f64)>,
 }
 
+/// A run whose ‖w‖ grows past this multiple of ‖w₀‖ has diverged: a stable run never gets
+/// there (heavy ball with β < 1 on this problem overshoots by at most a few times ‖w₀‖).
+pub const DIVERGED: f64 = 1e6;
+
 // ANCHOR: run
 /// Run `method` from w₀ until ‖w‖ < fit_to·‖w₀‖ (or the cap), counting and recording on the way.
 /// Converged means ‖w‖ < tol·‖w₀‖ *from then on*: an oscillating iterate can pass close to the
 /// minimum long before it stays there.
 pub fn run(kind: QuadKind, method: Method, p: &Problem) -> QuadRun {
     let n0 = (p.w0[0].powi(2) + p.w0[1].powi(2)).sqrt();
-    let (tol2, from2, to2) = (
+    let (tol2, from2, to2, blown2) = (
         (p.tol * n0).powi(2),
         (p.fit_from * n0).powi(2),
         (p.fit_to * n0).powi(2),
+        (DIVERGED * n0).powi(2),
     );
     let (mut w, mut v) = (p.w0, [0.0; 2]);
     let mut path = vec![(w[0], w[1])];
@@ -274,16 +281,19 @@ pub fn run(kind: QuadKind, method: Method, p: &Problem) -> QuadRun {
         if fit_start.is_some() {
             fit_flips += usize::from(flip);
         }
-        if n2 < to2 {
+        if n2 < to2 || !(n2 < blown2) {
             break;
         }
     }
+    let diverged = !(n2 < blown2);
     let iterations = (n2 < tol2).then_some(last_above + 1);
     if let Some(k) = iterations {
         envelope.retain(|e| e.0 <= k as f64);
     }
     envelope.iter_mut().for_each(|e| e.1 = e.1.sqrt() / n0);
-    let fitted_rate = fit_start.map(|s| fit_envelope(method, p, s, steps, fit_flips));
+    let fitted_rate = fit_start
+        .filter(|_| !diverged)
+        .map(|s| fit_envelope(method, p, s, steps, fit_flips));
     let predicted = predicted_rate(&method, p.lambda);
     QuadRun {
         kind,
@@ -292,6 +302,7 @@ pub fn run(kind: QuadKind, method: Method, p: &Problem) -> QuadRun {
         overshoots: counted.0,
         steep_sign_changes: counted.1,
         steps_run: steps,
+        diverged,
         theory_rate: predicted.map(|r| r.0),
         roots: predicted.map(|r| r.1),
         fitted_rate,
