@@ -179,20 +179,20 @@ fn rate_map_svg(r: &Report, dir: &Path) -> Result<()> {
     let lambda = r.problem.lambda;
     let lambda_max = lambda[0].max(lambda[1]);
     let (alphas, betas) = (&r.map_alphas, &r.map_betas);
-    // The theory on a grid 8× finer in α than the runs'.
-    let fine: Vec<f64> = {
-        let (lo, hi) = (alphas[0], alphas[alphas.len() - 1]);
-        let n = 8 * alphas.len();
+    // The theory on a grid 8× finer in α and in β than the runs', a spectral radius at or
+    // beyond the edge standing at 10⁶ iterations so that a contour meets the edge.
+    let spaced = |lo: f64, hi: f64, n: usize| -> Vec<f64> {
         (0..n)
             .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
             .collect()
     };
-    let levels = [5.0, 10.0, 20.0, 50.0, 100.0];
+    let fine_alphas = spaced(alphas[0], alphas[alphas.len() - 1], 8 * alphas.len());
+    let fine_betas = spaced(betas[0], betas[betas.len() - 1], 8 * betas.len());
+    let levels = [5.5, 12.0, 30.0, 70.0];
     let colors = [
         palette::BLUE,
         palette::BLUISH_GREEN,
         palette::ORANGE,
-        palette::VERMILLION,
         palette::REDDISH_PURPLE,
     ];
     let mut chart = LineChart::new(
@@ -210,32 +210,35 @@ fn rate_map_svg(r: &Report, dir: &Path) -> Result<()> {
     .with_y_range(0.0, 1.0);
     for (&level, &color) in levels.iter().zip(&colors) {
         // Each row's left crossing rising in β, then its right crossing falling: one curve.
-        let (mut left, mut right): (Vec<(f64, f64)>, Vec<(f64, f64)>) = (vec![], vec![]);
-        let mut dots = Vec::new();
-        for (row, &b) in betas.iter().enumerate() {
-            let theory: Vec<f64> = fine
+        let mut left: Vec<(f64, f64)> = Vec::new();
+        let mut right: Vec<(f64, f64)> = Vec::new();
+        for &b in &fine_betas {
+            let theory: Vec<f64> = fine_alphas
                 .iter()
-                .map(|&a| rate_map::theory(a, b, lambda))
+                .map(|&a| rate_map::theory(a, b, lambda).min(1e6))
                 .collect();
-            let x = rate_map::crossings(&fine, &theory, level);
+            let x = rate_map::crossings(&fine_alphas, &theory, level, 1.0);
             if let (Some(&first), Some(&last)) = (x.first(), x.last()) {
                 left.push((first, b));
                 if x.len() > 1 {
                     right.push((last, b));
                 }
             }
+        }
+        right.reverse();
+        left.extend(right);
+        let mut dots = Vec::new();
+        for (row, &b) in betas.iter().enumerate() {
             let measured: Vec<f64> = r.map[row * alphas.len()..(row + 1) * alphas.len()]
                 .iter()
                 .map(|c| c.measured)
                 .collect();
             dots.extend(
-                rate_map::crossings(alphas, &measured, level)
+                rate_map::crossings(alphas, &measured, level, 1.005)
                     .into_iter()
                     .map(|a| (a, b)),
             );
         }
-        right.reverse();
-        left.extend(right);
         chart = chart
             .with_series(Series::line(format!("{level} iterations"), left).color(color))
             .with_series(Series::points("", dots).color(color));
@@ -482,7 +485,7 @@ fn mlp_table(r: &Report, dir: &Path) -> Result<()> {
             runs.iter()
                 .map(|m| {
                     if m.relapse.is_finite() {
-                        format!("{:.2}", m.relapse)
+                        fmt_sig(m.relapse, 3)
                     } else {
                         "∞".into()
                     }
@@ -537,13 +540,12 @@ fn mlp_betas(r: &Report) -> Vec<f64> {
 
 fn mlp_loss_svg(r: &Report, dir: &Path) -> Result<()> {
     let betas = mlp_betas(r);
-    let panel = |title: String, family: Family| {
-        let mut chart = LineChart::new(
-            Figure::new(title, ""),
-            "step",
-            "training loss, smoothed (log scale)",
-        )
-        .log_y();
+    let panel = |title: String, family: Family, y_range: Option<(f64, f64)>| {
+        let mut chart =
+            LineChart::new(Figure::new(title, ""), "step", "smoothed loss (log scale)").log_y();
+        if let Some((lo, hi)) = y_range {
+            chart = chart.with_y_range(lo, hi);
+        }
         for &b in &betas {
             chart = chart.with_series(
                 loss_series(r, &QuadKind::HeavyBall(b).label(), family, b).of(&Beta(b)),
@@ -551,33 +553,35 @@ fn mlp_loss_svg(r: &Report, dir: &Path) -> Result<()> {
         }
         chart
     };
+    let step = book_pipeline::report::round_sig(r.lr, 3);
     LineGrid::new(
         Figure::new(
             format!(
                 "Fashion-MNIST MLP, SGD with momentum: mean loss over windows of {} steps (seed 0)",
                 r.smoothing
             ),
-            "Two log-scale panels of the smoothed training loss against the step for five \
-             momenta: with a fixed step, and with a fixed effective step α/(1 − β).",
+            "Three log-scale panels of the smoothed training loss against the step for six \
+             momenta: with a fixed step (all of it, then the part below 5 nats), and with a \
+             fixed effective step α/(1 − β).",
         )
-        .with_size(1100, 470),
+        .with_size(1400, 470),
         vec![
+            panel(format!("fixed α = {step}"), Family::FixedStep, None),
             panel(
-                format!(
-                    "fixed step α = {}",
-                    book_pipeline::report::round_sig(r.lr, 3)
-                ),
+                "the same, below 5 nats".to_string(),
                 Family::FixedStep,
+                Some((0.05, 5.0)),
             ),
             panel(
                 format!(
-                    "fixed effective step α/(1 − β) = {}",
+                    "fixed α/(1 − β) = {}",
                     book_pipeline::report::round_sig(r.effective_lr, 3)
                 ),
                 Family::FixedEffectiveStep,
+                None,
             ),
         ],
-        2,
+        3,
     )
     .save(&dir.join("mlp_loss.svg"))
 }
@@ -585,7 +589,7 @@ fn mlp_loss_svg(r: &Report, dir: &Path) -> Result<()> {
 fn mlp_beyond_svg(r: &Report, dir: &Path) -> Result<()> {
     let betas = crate::mlp_betas_of(r, Family::Nesterov);
     let mut beyond = LineChart::new(
-        Figure::new("Nesterov at the same β", ""),
+        Figure::new("Nesterov", ""),
         "step",
         "training loss, smoothed (log scale)",
     )
@@ -601,11 +605,12 @@ fn mlp_beyond_svg(r: &Report, dir: &Path) -> Result<()> {
         .find(|m| m.family == Family::Ramp)
         .map_or(0.99999, |m| m.beta);
     let ramp = LineChart::new(
-        Figure::new("heavy ball: constant β against the ramp", ""),
+        Figure::new("heavy ball and the ramp, below 20 nats", ""),
         "step",
         "training loss, smoothed (log scale)",
     )
     .log_y()
+    .with_y_range(0.05, 20.0)
     .with_series(
         loss_series(r, &QuadKind::HeavyBall(0.9).label(), Family::FixedStep, 0.9).of(&Beta(0.9)),
     )
@@ -629,7 +634,7 @@ fn mlp_beyond_svg(r: &Report, dir: &Path) -> Result<()> {
                 "Beyond the answer: Nesterov and a momentum ramp (α = {}, seed 0)",
                 book_pipeline::report::round_sig(r.lr, 3)
             ),
-            "Two log-scale panels of the smoothed training loss: Nesterov momentum at five β, and \
+            "Two log-scale panels of the smoothed training loss: Nesterov momentum at three β, and \
              heavy ball at β = 0.9 and 0.99999 against Sutskever's ramp.",
         )
         .with_size(1100, 470),

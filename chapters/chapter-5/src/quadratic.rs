@@ -281,11 +281,11 @@ pub fn run(kind: QuadKind, method: Method, p: &Problem) -> QuadRun {
         if fit_start.is_some() {
             fit_flips += usize::from(flip);
         }
-        if n2 < to2 || !(n2 < blown2) {
+        if n2 < to2 || n2 >= blown2 || n2.is_nan() {
             break;
         }
     }
-    let diverged = !(n2 < blown2);
+    let diverged = n2 >= blown2 || n2.is_nan();
     let iterations = (n2 < tol2).then_some(last_above + 1);
     if let Some(k) = iterations {
         envelope.retain(|e| e.0 <= k as f64);

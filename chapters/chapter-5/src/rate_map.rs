@@ -93,16 +93,20 @@ pub fn measure(alphas: &[f64], betas: &[f64], p: &Problem) -> Vec<Cell> {
 
 /// The α at which a row of e-fold times (at increasing `alphas`) crosses `level`, by linear
 /// interpolation in log(e-fold) between neighbouring cells; non-finite cells break the row.
-pub fn crossings(alphas: &[f64], row: &[f64], level: f64) -> Vec<f64> {
-    let l = level.ln();
+/// Where both neighbours lie within a factor `flat` of the level the row runs along it (the
+/// complex-root plateau at −2/ln β ≈ level) and a crossing would only mark the fit's last
+/// digits: none is reported.
+pub fn crossings(alphas: &[f64], row: &[f64], level: f64, flat: f64) -> Vec<f64> {
+    let (l, band) = (level.ln(), flat.ln());
     alphas
         .windows(2)
         .zip(row.windows(2))
         .filter(|(_, y)| y[0].is_finite() && y[1].is_finite() && y[0] > 0.0 && y[1] > 0.0)
         .filter_map(|(a, y)| {
             let (y0, y1) = (y[0].ln(), y[1].ln());
-            ((y0 - l) * (y1 - l) < 0.0 || y1 == l)
-                .then(|| a[0] + (a[1] - a[0]) * (l - y0) / (y1 - y0))
+            let crosses = (y0 - l) * (y1 - l) < 0.0 || y1 == l;
+            let along = (y0 - l).abs() < band && (y1 - l).abs() < band;
+            (crosses && !along).then(|| a[0] + (a[1] - a[0]) * (l - y0) / (y1 - y0))
         })
         .collect()
 }
@@ -176,12 +180,14 @@ mod tests {
         // 100 → 10 between α = 1 and 2: log-midpoint √1000 ≈ 31.6 at α = 1.5; back up
         // through 31.6 between 3 and 4; NaN breaks nothing else.
         let row = [100.0, 10.0, 10.0, 100.0];
-        let x = crossings(&alphas, &row, 1000f64.sqrt());
+        let x = crossings(&alphas, &row, 1000f64.sqrt(), 1.0);
         assert_eq!(x.len(), 2);
         assert!(
             (x[0] - 1.5).abs() < 1e-12 && (x[1] - 3.5).abs() < 1e-12,
             "{x:?}"
         );
-        assert!(crossings(&alphas, &[100.0, f64::NAN, 10.0, 100.0], 31.6).len() == 1);
+        assert!(crossings(&alphas, &[100.0, f64::NAN, 10.0, 100.0], 31.6, 1.0).len() == 1);
+        // A row along the level (within 2%) has no crossing.
+        assert!(crossings(&alphas, &[10.1, 9.9, 10.1, 9.9], 10.0, 1.02).is_empty());
     }
 }
