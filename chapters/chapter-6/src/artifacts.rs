@@ -10,7 +10,7 @@ use lab::stats::mean;
 
 use crate::prune::Scope;
 use crate::speed::crossover;
-use crate::{LOG_HIST, Report, Seeds, find_one_shot, l1_reference};
+use crate::{L1Method, LOG_HIST, Report, Seeds, find_one_shot, l1_prune_choice, l1_reference};
 
 use book_pipeline::plot::palette::GREY;
 
@@ -21,6 +21,8 @@ pub fn write(r: &Report, dir: &Path) -> Result<()> {
     gradual_table(r, dir)?;
     l1_histograms_svg(r, dir)?;
     l1_table(r, dir)?;
+    l1_tradeoff_svg(r, dir)?;
+    l1_prune_table(r, dir)?;
     speed_svg(r, dir)?;
     speed_table(r, dir)?;
     combined_svg(r, dir)
@@ -131,7 +133,7 @@ fn gradual_schedule_svg(r: &Report, dir: &Path) -> Result<()> {
         "sparsity (% of weights zero)",
     )
     .with_y_range(0.0, 100.0);
-    for g in &r.gradual {
+    for g in r.gradual.iter().filter(|g| g.scope == Scope::Global) {
         let name = format!("s_f = {:.0}%", pct(g.sparsity));
         // The smooth curve s_t, for reference.
         let end = g.trace.last().map_or(1, |p| p.step);
@@ -153,18 +155,20 @@ fn gradual_schedule_svg(r: &Report, dir: &Path) -> Result<()> {
 fn gradual_table(r: &Report, dir: &Path) -> Result<()> {
     let n: usize = r.weights_per_layer.iter().sum();
     let mut t = Table::new([
+        "threshold",
         "final sparsity s_f",
         "schedule",
         "zeros at the end (first seed)",
         "round(s_f·n)",
         "accuracy, gradual (%)",
-        "one-shot per layer + fine-tune (%)",
+        "one-shot + fine-tune, same threshold (%)",
     ])
-    .numeric_columns(&[2, 3, 4, 5]);
+    .numeric_columns(&[3, 4, 5, 6]);
     for g in &r.gradual {
         let s = g.schedule;
-        let one = find_one_shot(r, Scope::PerLayer, g.sparsity);
+        let one = find_one_shot(r, g.scope, g.sparsity);
         t.row([
+            g.scope.name().to_string(),
             format!("{:.0}%", pct(g.sparsity)),
             format!(
                 "steps {}–{}, every {}, power {}",
@@ -248,6 +252,96 @@ fn l1_table(r: &Report, dir: &Path) -> Result<()> {
     write_atomic(&dir.join("l1.md"), t.to_markdown().as_bytes())
 }
 
+/// ℓ1's trade-off against λ: the share of exact zeros (and of |w| < 1e-3), and the accuracy,
+/// for both ways of applying the penalty.
+fn l1_tradeoff_svg(r: &Report, dir: &Path) -> Result<()> {
+    let series = |method: L1Method, f: &dyn Fn(&crate::L1Row) -> f64| -> Vec<(f64, f64)> {
+        r.l1.iter()
+            .filter(|l| l.method == method)
+            .map(|l| (f64::from(l.lambda), f(l)))
+            .collect()
+    };
+    let methods = [L1Method::Proximal, L1Method::Subgradient];
+    let mut zeros = LineChart::new(
+        Figure::new("weights at zero", ""),
+        "λ (log scale)",
+        "% of weights",
+    )
+    .log_x()
+    .with_y_range(0.0, 100.0);
+    let mut accuracy = LineChart::new(
+        Figure::new("test accuracy", ""),
+        "λ (log scale)",
+        "test accuracy (%)",
+    )
+    .log_x();
+    for m in methods {
+        zeros = zeros
+            .with_series(
+                Series::line(
+                    format!("{}: exactly 0", m.name()),
+                    series(m, &|l| pct(mean(&l.exact_zero))),
+                )
+                .with_markers(),
+            )
+            .with_series(
+                Series::line(
+                    format!("{}: |w| < 1e-3", m.name()),
+                    series(m, &|l| pct(mean(&l.below_1e3))),
+                )
+                .dashed(),
+            );
+        accuracy = accuracy
+            .with_series(Series::line(m.name(), series(m, &|l| l.accuracy.mean())).with_markers());
+    }
+    let lambdas: Vec<f64> = r.l1.iter().map(|l| f64::from(l.lambda)).collect();
+    let (lo, hi) = (
+        lambdas.iter().copied().fold(f64::INFINITY, f64::min),
+        lambdas.iter().copied().fold(0.0, f64::max),
+    );
+    let base = l1_reference(r);
+    accuracy = accuracy.with_series(
+        Series::line("no penalty", [(lo, base), (hi, base)])
+            .dashed()
+            .color(GREY),
+    );
+    LineGrid::new(
+        Figure::new(
+            "ℓ1's trade-off: zeros and accuracy against λ (mean over seeds)",
+            "Two line charts against the penalty strength λ on a log scale: the share of weights \
+             exactly zero and below 1e-3 for the proximal and the subgradient step, and the test \
+             accuracy of both with the unpenalised network's as a dashed line.",
+        )
+        .with_size(1100, 460),
+        vec![zeros, accuracy],
+        2,
+    )
+    .save(&dir.join("l1_tradeoff.svg"))
+}
+
+/// ℓ1 → one-shot global pruning → fine-tune at every λ and sparsity, against pruning alone.
+fn l1_prune_table(r: &Report, dir: &Path) -> Result<()> {
+    let mut t = Table::new([
+        "sparsity",
+        "λ",
+        "validation accuracy (%)",
+        "test accuracy (%)",
+        "pruning alone, test (%)",
+    ])
+    .numeric_columns(&[1, 2, 3, 4]);
+    for l in &r.l1_prune {
+        let chosen = l1_prune_choice(r, l.sparsity).is_some_and(|c| c.lambda == l.lambda);
+        t.row([
+            format!("{:.0}%", pct(l.sparsity)),
+            format!("{:e}{}", l.lambda, if chosen { " (chosen)" } else { "" }),
+            acc(&l.validation),
+            acc(&l.test),
+            find_one_shot(r, Scope::Global, l.sparsity).map_or("—".into(), |o| acc(&o.tuned)),
+        ]);
+    }
+    write_atomic(&dir.join("l1_prune.md"), t.to_markdown().as_bytes())
+}
+
 fn speed_svg(r: &Report, dir: &Path) -> Result<()> {
     let xs = |f: &dyn Fn(&crate::speed::SpeedPoint) -> f64| {
         r.speed
@@ -270,13 +364,14 @@ fn speed_svg(r: &Report, dir: &Path) -> Result<()> {
     )
     .log_y()
     .with_series(Series::line("dense", xs(&|p| p.dense_bytes as f64 / 1e3)))
-    .with_series(Series::line("CSR", xs(&|p| p.csr_bytes as f64 / 1e3)));
+    .with_series(Series::line("CSR", xs(&|p| p.csr_bytes as f64 / 1e3)))
+    .with_series(Series::line("dense, gzip", xs(&|p| p.gzip_bytes as f64 / 1e3)).dashed());
     LineGrid::new(
         Figure::new(
             "What sparsity buys: inference time and size, CSR against dense",
             "Two line charts against sparsity: the median time of a forward pass through the \
              pruned network with dense products and with CSR products, and the bytes of the \
-             weights stored densely and in CSR.",
+             weights stored densely, in CSR, and densely after gzip.",
         )
         .with_size(1100, 460),
         vec![time, bytes],
@@ -292,11 +387,12 @@ fn speed_table(r: &Report, dir: &Path) -> Result<()> {
         "non-zeros",
         "dense kB",
         "CSR kB",
+        "dense, gzip kB",
         "dense ms",
         "CSR ms",
         "CSR speed-up [95% CI]",
     ])
-    .numeric_columns(&[1, 2, 3, 4, 5, 6]);
+    .numeric_columns(&[1, 2, 3, 4, 5, 6, 7]);
     for p in &r.speed {
         let mark = if first_fast.is_some_and(|f| p.sparsity >= f) {
             " ✓"
@@ -308,6 +404,7 @@ fn speed_table(r: &Report, dir: &Path) -> Result<()> {
             p.nnz.to_string(),
             format!("{:.0}", p.dense_bytes as f64 / 1e3),
             format!("{:.0}", p.csr_bytes as f64 / 1e3),
+            format!("{:.0}", p.gzip_bytes as f64 / 1e3),
             format!("{:.3}", p.timings.dense_median() / 1e3),
             format!("{:.3}", p.timings.csr_median() / 1e3),
             {
@@ -342,10 +439,10 @@ fn combined_svg(r: &Report, dir: &Path) -> Result<()> {
     let lo = l1.first().map_or(0.0, |p| p.0.min(40.0)) - 2.0;
     LineChart::new(
         Figure::new(
-            "Accuracy against sparsity, four ways to get there",
+            "Accuracy against sparsity, five ways to get there",
             "Line chart of test accuracy against the fraction of zero weights for one-shot global \
-             pruning without and with fine-tuning, gradual pruning, and proximal ℓ1 training at \
-             several λ.",
+             pruning without and with fine-tuning, gradual pruning, proximal ℓ1 training at \
+             several λ, and ℓ1 training followed by pruning and fine-tuning.",
         ),
         "sparsity (% of weights exactly zero)",
         "test accuracy (%)",
@@ -370,11 +467,22 @@ fn combined_svg(r: &Report, dir: &Path) -> Result<()> {
             "gradual",
             r.gradual
                 .iter()
+                .filter(|g| g.scope == Scope::Global)
                 .map(|g| (pct(g.sparsity), g.accuracy.mean())),
         )
         .with_markers(),
     )
     .with_series(Series::line("ℓ1 proximal", l1).with_markers())
+    .with_series(
+        Series::line(
+            "ℓ1 → prune + FT",
+            global
+                .iter()
+                .filter_map(|o| l1_prune_choice(r, o.sparsity))
+                .map(|l| (pct(l.sparsity), l.test.mean())),
+        )
+        .with_markers(),
+    )
     .with_y_range(0.0, 100.0)
     .save(&dir.join("combined.svg"))
 }

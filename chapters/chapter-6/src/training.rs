@@ -96,6 +96,7 @@ pub struct SparsityPoint {
 /// The toolkit's pruning wrapper: masks recomputed by the schedule, applied after every step.
 struct Gradual {
     schedule: PolynomialDecay,
+    scope: Scope,
     masks: Option<Masks>,
     /// The schedule's value at the last mask update.
     target: f64,
@@ -107,7 +108,7 @@ impl Observer for Gradual {
     fn before_step(&mut self, t: usize, model: &mut Mlp, _opt: &mut Sgd) {
         if self.schedule.should_prune(t) {
             self.target = self.schedule.sparsity(t);
-            let masks = magnitude_masks(model, self.target, Scope::PerLayer);
+            let masks = magnitude_masks(model, self.target, self.scope);
             masks.apply(model);
             self.masks = Some(masks);
             // A point at the update itself, so the trace shows the jump where it happens.
@@ -132,12 +133,13 @@ impl Observer for Gradual {
     }
 }
 
-/// Gradual magnitude pruning of a trained model over `finetune.epochs` epochs (per-layer masks,
-/// as the toolkit prunes each wrapped layer). Returns the model and the target and measured
-/// sparsity every `trace_every` steps.
+/// Gradual magnitude pruning of a trained model over `finetune.epochs` epochs, with masks taken
+/// per layer (as the toolkit prunes each wrapped layer) or globally. Returns the model and the
+/// target and measured sparsity every `trace_every` steps.
 pub fn gradual(
     trained: &Mlp,
     schedule: PolynomialDecay,
+    scope: Scope,
     train_set: &Dataset,
     finetune: &Recipe,
     seed: u64,
@@ -147,6 +149,7 @@ pub fn gradual(
     let mut opt = finetune.optimizer();
     let mut hook = Gradual {
         schedule,
+        scope,
         masks: None,
         target: 0.0,
         trace_every,

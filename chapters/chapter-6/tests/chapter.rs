@@ -14,15 +14,31 @@ fn a_diverging_run_is_recorded() {
     });
 }
 
-/// The gradual schedule ends with exactly `round(s_f · n)` zeros in every layer, every seed: the
-/// bookkeeping of `PolynomialDecay` and the masks (Zhu & Gupta's schedule hits its target).
+/// The gradual schedule ends with exactly `round(s_f · n)` zeros, every seed: in every layer for
+/// per-layer masks, over the network for global ones (the bookkeeping of `PolynomialDecay` and
+/// the masks: Zhu & Gupta's schedule hits its target).
 #[test]
 fn gradual_pruning_hits_its_final_sparsity_exactly() {
     let r = quick_report();
-    assert!(!r.gradual.is_empty());
+    for scope in [
+        chapter_6::prune::Scope::Global,
+        chapter_6::prune::Scope::PerLayer,
+    ] {
+        assert!(r.gradual.iter().any(|g| g.scope == scope));
+    }
     for g in &r.gradual {
         for zeros in &g.zeros {
-            assert_eq!(zeros, &g.expected_zeros, "at {}", g.sparsity);
+            match g.scope {
+                chapter_6::prune::Scope::PerLayer => {
+                    assert_eq!(zeros, &g.expected_zeros, "at {}", g.sparsity)
+                }
+                chapter_6::prune::Scope::Global => assert_eq!(
+                    vec![zeros.iter().sum::<usize>()],
+                    g.expected_zeros,
+                    "at {}",
+                    g.sparsity
+                ),
+            }
         }
     }
 }
