@@ -887,8 +887,8 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     }
     out.push(
         Claim::new(format!(
-            "Training with ℓ1 before pruning gives a more accurate sparse model than pruning alone, at {} sparsity and above",
-            format!("{:.0}%", 100.0 * L1_PRUNE_FROM)
+            "Training with ℓ1 before pruning gives a more accurate sparse model than pruning alone, at {:.0}% sparsity and above",
+            100.0 * L1_PRUNE_FROM
         ))
         .rule(
             "(proximal ℓ1 at the λ with the best mean validation accuracy after pruning → one-shot global → fine-tune) − (baseline → one-shot global → fine-tune), test accuracy, paired by seed: 95% CI above 0 at each sparsity",
