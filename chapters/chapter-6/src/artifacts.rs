@@ -12,7 +12,7 @@ use crate::prune::Scope;
 use crate::speed::crossover;
 use crate::{L1Method, LOG_HIST, Report, Seeds, find_one_shot, l1_prune_choice, l1_reference};
 
-use book_pipeline::plot::palette::GREY;
+use book_pipeline::plot::palette::{self, GREY};
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     one_shot_svg(r, dir)?;
@@ -276,23 +276,32 @@ fn l1_tradeoff_svg(r: &Report, dir: &Path) -> Result<()> {
     )
     .log_x();
     for m in methods {
+        let color = match m {
+            L1Method::Proximal => palette::BLUE,
+            L1Method::Subgradient => palette::VERMILLION,
+        };
         zeros = zeros
             .with_series(
                 Series::line(
-                    format!("{}: exactly 0", m.name()),
+                    m.name().to_string(),
                     series(m, &|l| pct(mean(&l.exact_zero))),
                 )
-                .with_markers(),
+                .with_markers()
+                .color(color),
             )
             .with_series(
                 Series::line(
-                    format!("{}: |w| < 1e-3", m.name()),
+                    format!("{}, < 1e-3", m.name()),
                     series(m, &|l| pct(mean(&l.below_1e3))),
                 )
-                .dashed(),
+                .dashed()
+                .color(color),
             );
-        accuracy = accuracy
-            .with_series(Series::line(m.name(), series(m, &|l| l.accuracy.mean())).with_markers());
+        accuracy = accuracy.with_series(
+            Series::line(m.name().to_string(), series(m, &|l| l.accuracy.mean()))
+                .with_markers()
+                .color(color),
+        );
     }
     let lambdas: Vec<f64> = r.l1.iter().map(|l| f64::from(l.lambda)).collect();
     let (lo, hi) = (
@@ -483,6 +492,6 @@ fn combined_svg(r: &Report, dir: &Path) -> Result<()> {
         )
         .with_markers(),
     )
-    .with_y_range(0.0, 100.0)
+    .with_y_range(70.0, 88.0)
     .save(&dir.join("combined.svg"))
 }
