@@ -13,14 +13,16 @@ use book_pipeline::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 use lab::metrics::CalibrationBin;
 
 use crate::mc::{STD_BINS, STD_MAX};
+use crate::training::Target;
 use crate::{Report, accuracy_ratios, epoch_ratio, loss_ratios, one_pass_seconds};
-use lab::stats::{mean, std};
+use lab::stats::{mean, median, std};
 
 pub fn write(r: &Report, dir: &Path) -> Result<()> {
     epoch_cost_svg(r, dir)?;
     epoch_cost_table(r, dir)?;
     learning_curves_svg(r, dir)?;
     convergence_table(r, dir)?;
+    targets_table(r, dir)?;
     mc_quality_svg(r, dir)?;
     mc_quality_table(r, dir)?;
     reliability_svg(r, dir)?;
@@ -184,6 +186,56 @@ fn fmt_ratio_stats(xs: &[Option<f64>]) -> String {
     } else {
         format!("{m:.2} ± {s:.2} ({missing} not reached)")
     }
+}
+
+/// Experiment 2's grid: for each target, the plain net's epochs and each rate's ratio to them.
+fn targets_table(r: &Report, dir: &Path) -> Result<()> {
+    let rates: Vec<f32> = r.dropout[1..].to_vec();
+    let mut header = vec![
+        "target".to_string(),
+        "p = 0: epochs (median, range)".to_string(),
+    ];
+    for &p in &rates {
+        header.push(format!("p = {p}: ÷ p = 0 (median, range)"));
+        header.push(format!("p = {p}: reached"));
+    }
+    let mut t = Table::new(header).numeric_columns(&(1..=2 * rates.len() + 1).collect::<Vec<_>>());
+    let mut targets: Vec<Target> = Vec::new();
+    for g in &r.grid {
+        if !targets.contains(&g.target) {
+            targets.push(g.target);
+        }
+    }
+    let spread = |xs: &[f64], digits: usize| {
+        if xs.is_empty() {
+            return "—".to_string();
+        }
+        let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        format!("{:.digits$} ({lo:.digits$}–{hi:.digits$})", median(xs))
+    };
+    for target in targets {
+        let of = |p: f32| -> Vec<&crate::training::TargetReach> {
+            r.grid
+                .iter()
+                .filter(|g| g.target == target && g.dropout == p)
+                .collect()
+        };
+        let plain: Vec<f64> = of(rates[0])
+            .iter()
+            .filter_map(|g| g.plain_epoch.map(|e| e as f64))
+            .collect();
+        let mut row = vec![target.label(), spread(&plain, 0)];
+        for &p in &rates {
+            let runs = of(p);
+            let ratios: Vec<f64> = runs.iter().filter_map(|g| g.ratio(r.epochs)).collect();
+            let reached = runs.iter().filter(|g| g.epoch.is_some()).count();
+            row.push(spread(&ratios, 2));
+            row.push(format!("{reached}/{}", runs.len()));
+        }
+        t.row(row);
+    }
+    write_atomic(&dir.join("targets.md"), t.to_markdown().as_bytes())
 }
 
 /// Experiment 2's table: epochs (and wall time) to the plain net's targets, and test quality.

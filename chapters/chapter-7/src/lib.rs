@@ -25,7 +25,7 @@ use lab::{Recipe, SgdConfig};
 
 use mc::McEval;
 use timing::{EpochCost, InferenceCost, McCost};
-use training::{Reach, TrainRun};
+use training::{Reach, Target, TargetReach, TrainRun};
 
 /// The chapter, as the book pipeline sees it.
 pub struct Chapter7;
@@ -60,6 +60,10 @@ pub struct Config {
     pub infer_repeats: usize,
     pub mc_request_rows: Vec<usize>,
     pub mc_repeats: usize,
+    /// Experiment 2's grid of targets, relative to each seed's plain net: validation losses at
+    /// these multiples of its best, validation accuracies these many points below its best.
+    pub loss_targets: Vec<f64>,
+    pub accuracy_targets: Vec<f64>,
 }
 // ANCHOR_END: config
 
@@ -84,6 +88,8 @@ impl Config {
             infer_repeats: 15,
             mc_request_rows: vec![1, 100],
             mc_repeats: 7,
+            loss_targets: vec![1.02, 1.05, 1.1, 1.2],
+            accuracy_targets: vec![0.25, 0.5, 1.0, 2.0],
         }
     }
     // ANCHOR_END: full
@@ -133,6 +139,8 @@ pub struct Report {
     pub runs: Vec<TrainRun>,
     /// Epochs each dropout run needed to reach its seed's plain-net targets.
     pub reach: Vec<Reach>,
+    /// The same on the grid of targets (`loss_targets`, `accuracy_targets`).
+    pub grid: Vec<TargetReach>,
     /// MC Dropout on the test set, one per seed, for the net trained with `mc_dropout`.
     pub mc: Vec<McEval>,
     pub timings: Timings,
@@ -170,6 +178,21 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
             seed_runs[1..]
                 .iter()
                 .map(|r| training::reach(&seed_runs[0], r))
+        })
+        .collect();
+    let targets: Vec<Target> = cfg
+        .loss_targets
+        .iter()
+        .map(|&m| Target::Loss(m))
+        .chain(cfg.accuracy_targets.iter().map(|&d| Target::Accuracy(d)))
+        .collect();
+    let grid = runs
+        .chunks(per_seed)
+        .flat_map(|seed_runs| {
+            seed_runs[1..]
+                .iter()
+                .flat_map(|r| training::reach_grid(&seed_runs[0], r, &targets))
+                .collect::<Vec<_>>()
         })
         .collect();
     let mc_index = cfg
@@ -235,6 +258,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         mc_claim_passes: cfg.mc_claim_passes,
         runs,
         reach,
+        grid,
         mc,
         timings: Timings {
             epoch,
@@ -297,16 +321,14 @@ pub fn mc_at(r: &Report, passes: usize) -> Vec<&mc::Quality> {
         .collect()
 }
 
-fn fmt_ratios(xs: &[Option<f64>]) -> String {
-    xs.iter()
-        .map(|x| x.map_or("not reached".to_string(), |v| format!("{v:.2}×")))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 // ANCHOR: thresholds
 /// Dropout's epoch may cost at most this multiple of the plain epoch (95% interval below it).
 pub const EPOCH_OVERHEAD: Threshold = Threshold::same(1.3);
+/// Dropout needs 1.5–3× the plain net's epochs to reach the same validation loss (Srivastava et
+/// al.'s 2–3×, widened down to the "roughly a factor of two" of the short answer): the 95%
+/// interval of the per-seed slowdown inside the band.
+pub const SLOWDOWN_MIN: Threshold = Threshold::same(1.5);
+pub const SLOWDOWN_MAX: Threshold = Threshold::same(3.0);
 /// MC Dropout with T = 10, looped, costs what the literature reports, 8–12× one pass
 /// (Uncertainty Baselines): the 95% interval inside [`MC_LOOP_MIN`, `MC_LOOP_MAX`].
 pub const MC_LOOP_MIN: Threshold = Threshold::same(8.0);
@@ -322,18 +344,25 @@ const TIMED_ON_A_BUSY_MACHINE: &str =
 const NEEDS_TRAINED_NETS: &str =
     "the quick nets take 250 steps, far from trained: MC Dropout on them is less calibrated";
 
-/// Epochs a dropout run took to reach its seed's plain-net best validation loss, and the plain
-/// net's own, per seed; a run that never got there counts as one epoch past the budget (a lower
-/// bound of its true count).
-pub fn epochs_to_plain_loss(r: &Report, p: f32) -> (Vec<f64>, Vec<f64>) {
-    r.reach
+/// Each seed's slowdown for rate `p`: the geometric mean, over the loss targets of the grid, of
+/// (dropout epochs / plain epochs) to reach them (a target the dropout run never reached counts
+/// as one epoch past the budget). One number per seed, robust to any single target.
+pub fn slowdowns(r: &Report, p: f32) -> Vec<f64> {
+    let mut seeds: Vec<u64> = r.grid.iter().map(|g| g.seed).collect();
+    seeds.dedup();
+    seeds
         .iter()
-        .filter(|x| x.dropout == p)
-        .map(|x| {
-            let dropout = x.loss_epoch.unwrap_or(r.epochs + 1) as f64;
-            (dropout, x.targets.loss_epoch as f64)
+        .filter_map(|&s| {
+            let logs: Vec<f64> = r
+                .grid
+                .iter()
+                .filter(|g| g.seed == s && g.dropout == p && matches!(g.target, Target::Loss(_)))
+                .filter_map(|g| g.ratio(r.epochs))
+                .map(f64::ln)
+                .collect();
+            (!logs.is_empty()).then(|| mean(&logs).exp())
         })
-        .unzip()
+        .collect()
 }
 
 pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
@@ -342,12 +371,29 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     let overhead = e.overhead(p_hi);
     let mask_share = e.mask_seconds / e.epoch_seconds[0];
 
-    // 2. Epochs to the plain net's best validation loss, paired by seed.
-    let ratios = loss_ratios(r, p_hi);
-    let (dropped, plain) = epochs_to_plain_loss(r, p_hi);
-    let slower = Paired::new(&dropped, &plain);
-    let slower_ci = slower.ci95();
-    let reached: Vec<f64> = ratios.iter().flatten().copied().collect();
+    // 2. Epochs to the same validation loss: each seed's slowdown over the grid of targets.
+    let slow = slowdowns(r, p_hi);
+    let log_ci = mean_ci(&slow.iter().map(|x| x.ln()).collect::<Vec<_>>(), 0.95);
+    let slow_ci = lab::stats::Interval {
+        lo: log_ci.lo.exp(),
+        hi: log_ci.hi.exp(),
+    };
+    let slow_gm = mean(&slow.iter().map(|x| x.ln()).collect::<Vec<_>>()).exp();
+    let (band_lo, band_hi) = (SLOWDOWN_MIN.at(scale), SLOWDOWN_MAX.at(scale));
+    let in_band = slow
+        .iter()
+        .filter(|&&x| x >= band_lo && x <= band_hi)
+        .count();
+    let first_seed = r.grid.first().map(|g| g.seed);
+    let loss_levels: Vec<String> = r
+        .grid
+        .iter()
+        .filter(|g| Some(g.seed) == first_seed && g.dropout == p_hi)
+        .filter_map(|g| match g.target {
+            Target::Loss(m) => Some(m.to_string()),
+            Target::Accuracy(_) => None,
+        })
+        .collect();
 
     // 4. MC Dropout's cost, T = 10, on the largest request.
     let largest = r.timings.mc.iter().map(|c| c.rows).max().unwrap_or(0);
@@ -408,24 +454,27 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .full_run_only(TIMED_ON_A_BUSY_MACHINE)
         .literature("≤ about 1.3× per epoch; the 2–3× is about convergence", "Srivastava et al. 2014"),
         Claim::new(format!(
-            "p = {p_hi} needs more epochs than p = 0 to reach p = 0's best validation loss"
+            "p = {p_hi} needs {band_lo}–{band_hi}× the epochs of p = 0 to reach the same validation loss"
         ))
         .rule(format!(
-            "epochs to reach it, (p = {p_hi}) − (p = 0), paired by seed (not reached: {} + 1): 95% CI above 0",
-            r.epochs
+            "per seed, the geometric mean over the targets (validation loss ≤ {}× p = 0's best) of (p = {p_hi} epochs) / (p = 0 epochs), not reached counting as {} epochs; 95% CI of the geometric mean over seeds inside [{band_lo}, {band_hi}]",
+            loss_levels.join(", "),
+            r.epochs + 1
         ))
         .measured(format!(
-            "{:+.1} epochs, 95% CI {}; ratio per seed: {}; median ratio {:.2} over the {} seeds that reached it",
-            slower.mean(),
-            slower_ci.fmt_signed(1),
-            fmt_ratios(&ratios),
-            median(&reached),
-            reached.len(),
+            "{:.2}×, 95% CI [{:.2}, {:.2}]; per seed: {}",
+            slow_gm,
+            slow_ci.lo,
+            slow_ci.hi,
+            slow.iter()
+                .map(|x| format!("{x:.2}×"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
-        .interval(slower_ci)
-        .seeds(slower.count_above(0.0), slower.n())
-        .holds(slower_ci.above(0.0))
-        .full_run_only("in 8 quick epochs the dropout nets reach the plain net's best in no seed")
+        .interval(slow_ci)
+        .seeds(in_band, slow.len())
+        .holds(!slow.is_empty() && slow_ci.lo >= band_lo && slow_ci.hi <= band_hi)
+        .full_run_only("in 8 quick epochs the dropout nets reach few of the plain net's targets")
         .literature("2–3× longer to train", "Srivastava et al. 2014, §11"),
         Claim::new(format!(
             "MC Dropout with T = 10, looped, costs {}–{}× one pass",

@@ -123,6 +123,65 @@ pub fn reach(plain: &TrainRun, run: &TrainRun) -> Reach {
         accuracy_epoch: first_epoch(&run.history, |e| e.val_accuracy >= t.best_val_accuracy),
     }
 }
+
+/// A level of validation quality that the plain net reaches: a loss `level` times its best
+/// validation loss, or an accuracy `level` points below its best validation accuracy.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Target {
+    Loss(f64),
+    Accuracy(f64),
+}
+
+impl Target {
+    pub fn label(self) -> String {
+        match self {
+            Target::Loss(m) => format!("val. loss ≤ {m}× p = 0's best"),
+            Target::Accuracy(d) => format!("val. acc. ≥ p = 0's best − {d} pts"),
+        }
+    }
+}
+
+/// Epochs the plain net and a dropout run need to reach one target of the plain net's seed.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct TargetReach {
+    pub dropout: f32,
+    pub seed: u64,
+    pub target: Target,
+    pub plain_epoch: Option<usize>,
+    pub epoch: Option<usize>,
+}
+
+impl TargetReach {
+    /// Dropout epochs / plain epochs; a dropout run that never got there counts as one epoch
+    /// past the `budget` (a lower bound of its ratio). None if the plain net itself did not.
+    pub fn ratio(&self, budget: usize) -> Option<f64> {
+        let plain = self.plain_epoch? as f64;
+        Some(self.epoch.unwrap_or(budget + 1) as f64 / plain)
+    }
+}
+
+/// The grid of targets for one dropout run against its seed's plain run.
+pub fn reach_grid(plain: &TrainRun, run: &TrainRun, targets: &[Target]) -> Vec<TargetReach> {
+    let t = self::targets(&plain.history);
+    targets
+        .iter()
+        .map(|&target| {
+            let hits = |h: &History| match target {
+                Target::Loss(m) => first_epoch(h, |e| e.val_loss <= m * t.best_val_loss),
+                Target::Accuracy(d) => {
+                    first_epoch(h, |e| e.val_accuracy >= t.best_val_accuracy - d / 100.0)
+                }
+            };
+            TargetReach {
+                dropout: run.dropout,
+                seed: run.seed,
+                target,
+                plain_epoch: hits(&plain.history),
+                epoch: hits(&run.history),
+            }
+        })
+        .collect()
+}
 // ANCHOR_END: epochs_to_target
 
 #[cfg(test)]
@@ -145,6 +204,42 @@ mod tests {
                 .collect(),
             ..History::default()
         }
+    }
+
+    #[test]
+    fn the_target_grid_by_hand() {
+        // Plain: best val loss 0.5 (epoch 2), best accuracy 0.8. Dropout: slower.
+        let run = |dropout, history| TrainRun {
+            dropout,
+            seed: 0,
+            history,
+            test_nll: 0.0,
+            test_accuracy: 0.0,
+        };
+        let plain = run(0.0, history(&[2.3, 0.6, 0.5, 0.7], &[0.1, 0.7, 0.8, 0.8]));
+        let drop = run(
+            0.5,
+            history(&[2.3, 0.9, 0.58, 0.52], &[0.1, 0.6, 0.75, 0.79]),
+        );
+        let grid = reach_grid(
+            &plain,
+            &drop,
+            &[
+                Target::Loss(1.2),
+                Target::Loss(1.02),
+                Target::Accuracy(2.0),
+                Target::Accuracy(0.5),
+            ],
+        );
+        // 0.6 ≤ 1.2·0.5 at plain epoch 1; dropout's 0.58 at epoch 2.
+        assert_eq!((grid[0].plain_epoch, grid[0].epoch), (Some(1), Some(2)));
+        assert_eq!(grid[0].ratio(3), Some(2.0));
+        // 0.51: plain at epoch 2; dropout never (0.52 > 0.51): counts as budget + 1 = 4.
+        assert_eq!((grid[1].plain_epoch, grid[1].epoch), (Some(2), None));
+        assert_eq!(grid[1].ratio(3), Some(2.0));
+        // 0.78: plain at epoch 2, dropout at 3; 0.795: plain at 2, dropout never.
+        assert_eq!((grid[2].plain_epoch, grid[2].epoch), (Some(2), Some(3)));
+        assert_eq!((grid[3].plain_epoch, grid[3].epoch), (Some(2), None));
     }
 
     #[test]
