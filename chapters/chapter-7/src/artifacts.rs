@@ -352,6 +352,13 @@ fn mc_quality_svg(r: &Report, dir: &Path) -> Result<()> {
                     .dashed()
                     .color(BLUE),
             )
+            .with_series({
+                let xs: Vec<f64> = r.mc.iter().map(|e| f(&e.temperature_scaled)).collect();
+                let m = mean(&xs);
+                Series::line("temperature-scaled", [(1.0, m), (t_max, m)])
+                    .dashed()
+                    .color(GREY)
+            })
     };
     let seeds = r.mc.len();
     LineGrid::new(
@@ -362,7 +369,7 @@ fn mc_quality_svg(r: &Report, dir: &Path) -> Result<()> {
             ),
             "Three line charts against the number of MC passes T on a log scale: test NLL, \
              expected calibration error and accuracy of the MC average, with the deterministic \
-             weight-scaled prediction as a dashed horizontal line.",
+             weight-scaled prediction, plain and temperature-scaled, as dashed horizontal lines.",
         )
         .with_size(1100, 420),
         vec![
@@ -383,13 +390,15 @@ fn mc_quality_table(r: &Report, dir: &Path) -> Result<()> {
         "ECE",
         "AUROC of std (flags errors)",
         "AUROC of entropy",
+        "AUROC of mutual information",
     ])
-    .numeric_columns(&[1, 2, 3, 4, 5]);
+    .numeric_columns(&[1, 2, 3, 4, 5, 6]);
     let (acc, acc_ws) = mc_stats(r, |q| 100.0 * q.accuracy);
     let (nll, nll_ws) = mc_stats(r, |q| q.nll);
     let (ece, ece_ws) = mc_stats(r, |q| q.ece);
     let (au, _) = mc_stats(r, |q| q.auroc_std);
     let (ae, ae_ws) = mc_stats(r, |q| q.auroc_entropy);
+    let (ami, _) = mc_stats(r, |q| q.auroc_mi);
     t.row([
         "weight scaling (dropout off)".to_string(),
         fmt_mean_std(acc_ws.0, acc_ws.1, 2),
@@ -397,13 +406,40 @@ fn mc_quality_table(r: &Report, dir: &Path) -> Result<()> {
         fmt_mean_std(ece_ws.0, ece_ws.1, 4),
         "—".into(),
         fmt_mean_std(ae_ws.0, ae_ws.1, 3),
+        "—".into(),
     ]);
-    for i in 0..acc.len() {
-        let auroc = if au[i].1.is_nan() {
+    let ts = |f: fn(&crate::mc::Quality) -> f64| -> (f64, f64) {
+        let xs: Vec<f64> = r.mc.iter().map(|e| f(&e.temperature_scaled)).collect();
+        (mean(&xs), std(&xs))
+    };
+    let taus: Vec<f64> = r.mc.iter().map(|e| e.temperature).collect();
+    let (a, n, e, h) = (
+        ts(|q| 100.0 * q.accuracy),
+        ts(|q| q.nll),
+        ts(|q| q.ece),
+        ts(|q| q.auroc_entropy),
+    );
+    t.row([
+        format!(
+            "weight scaling, temperature-scaled (τ = {})",
+            fmt_mean_std(mean(&taus), std(&taus), 2)
+        ),
+        fmt_mean_std(a.0, a.1, 2),
+        fmt_mean_std(n.0, n.1, 4),
+        fmt_mean_std(e.0, e.1, 4),
+        "—".into(),
+        fmt_mean_std(h.0, h.1, 3),
+        "—".into(),
+    ]);
+    let or_dash = |x: (usize, f64, f64)| {
+        if x.1.is_nan() {
             "—".to_string()
         } else {
-            fmt_mean_std(au[i].1, au[i].2, 3)
-        };
+            fmt_mean_std(x.1, x.2, 3)
+        }
+    };
+    for i in 0..acc.len() {
+        let auroc = or_dash(au[i]);
         t.row([
             format!("MC Dropout, T = {}", acc[i].0),
             fmt_mean_std(acc[i].1, acc[i].2, 2),
@@ -411,6 +447,7 @@ fn mc_quality_table(r: &Report, dir: &Path) -> Result<()> {
             fmt_mean_std(ece[i].1, ece[i].2, 4),
             auroc,
             fmt_mean_std(ae[i].1, ae[i].2, 3),
+            or_dash(ami[i]),
         ]);
     }
     write_atomic(&dir.join("mc.md"), t.to_markdown().as_bytes())

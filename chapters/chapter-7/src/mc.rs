@@ -23,6 +23,9 @@ pub struct Quality {
     pub auroc_std: f64,
     /// AUROC of the entropy of the (mean) predictive distribution.
     pub auroc_entropy: f64,
+    /// AUROC of the mutual information between the prediction and the masks,
+    /// H[p̄] − (1/T) Σₜ H[pₜ] (MC only; NaN otherwise).
+    pub auroc_mi: f64,
 }
 
 /// Entropy `−Σ_c p_c ln p_c` of each row.
@@ -58,8 +61,38 @@ pub fn quality(
         ece: ece(probs, labels, bins),
         auroc_std: std.map_or(f64::NAN, |s| auroc(s, &wrong)),
         auroc_entropy: auroc(&entropy_rows(probs), &wrong),
+        auroc_mi: f64::NAN,
     }
 }
+
+// ANCHOR: temperature
+/// Temperature scaling (Guo et al. 2017): the τ > 0 that minimises the NLL of softmax(z/τ) on
+/// held-out logits `z`, found by golden-section search on ln τ ∈ [ln 0.05, ln 20] (the NLL is
+/// convex in 1/τ, so it has one minimum). One number, fitted after training; the prediction
+/// stays one pass.
+pub fn fit_temperature(logits: ArrayView2<f32>, labels: &[usize]) -> f64 {
+    let nll_at = |ln_t: f64| {
+        let t = ln_t.exp() as f32;
+        nll(softmax(logits.mapv(|z| z / t).view()).view(), labels)
+    };
+    let (mut a, mut b) = (0.05f64.ln(), 20f64.ln());
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut c, mut d) = (b - g * (b - a), a + g * (b - a));
+    let (mut fc, mut fd) = (nll_at(c), nll_at(d));
+    while b - a > 1e-4 {
+        if fc < fd {
+            (b, d, fd) = (d, c, fc);
+            c = b - g * (b - a);
+            fc = nll_at(c);
+        } else {
+            (a, c, fc) = (c, d, fd);
+            d = a + g * (b - a);
+            fd = nll_at(d);
+        }
+    }
+    (0.5 * (a + b)).exp()
+}
+// ANCHOR_END: temperature
 
 /// Everything MC Dropout gives on a test set, for one trained net.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -67,6 +100,9 @@ pub struct McEval {
     pub dropout: f32,
     /// The deterministic weight-scaled prediction (dropout off).
     pub weight_scaled: Quality,
+    /// The same logits divided by the temperature fitted on the validation set.
+    pub temperature: f64,
+    pub temperature_scaled: Quality,
     /// The MC average after each T.
     pub mc: Vec<Quality>,
     /// Reliability bins of weight scaling and of MC at `reliability_passes`.
@@ -102,6 +138,7 @@ pub fn counts(xs: &[f64], hi: f64, bins: usize) -> Vec<u64> {
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     model: &Mlp,
+    (val_x, val_labels): (ArrayView2<f32>, &[usize]),
     x: ArrayView2<f32>,
     labels: &[usize],
     ts: &[usize],
@@ -112,17 +149,27 @@ pub fn evaluate(
 ) -> McEval {
     let n = x.nrows();
     let k = model.layers.last().unwrap().n_out();
-    let scaled = softmax(model.forward(x).view());
+    let logits = model.forward(x);
+    let scaled = softmax(logits.view());
     let weight_scaled = quality(scaled.view(), labels, None, 0, bins);
+    let temperature = fit_temperature(model.forward(val_x).view(), val_labels);
+    let tau = temperature as f32;
+    let tempered = softmax(logits.mapv(|z| z / tau).view());
+    let temperature_scaled = quality(tempered.view(), labels, None, 0, bins);
     let h = first_hidden(model, x);
     let t_max = *ts.iter().max().expect("at least one T");
     let (mut sum, mut sum_sq) = (Array2::<f64>::zeros((n, k)), Array2::<f64>::zeros((n, k)));
+    // Σₜ H[pₜ] per example, for the mutual information.
+    let mut sum_entropy = vec![0.0f64; n];
     let (mut mc, mut done) = (Vec::new(), 0);
     let mut at_reliability = None;
     while done < t_max {
         let end = (done + chunk).min(t_max);
         let probs = mc_passes(model, h.view(), seed, done..end);
         for (i, block) in probs.axis_chunks_iter(Axis(0), n).enumerate() {
+            for (acc, e) in sum_entropy.iter_mut().zip(entropy_rows(block)) {
+                *acc += e;
+            }
             let block = block.mapv(f64::from);
             sum += &block;
             sum_sq += &(&block * &block);
@@ -138,7 +185,16 @@ pub fn evaluate(
                         (sum_sq[(r, c)] / t as f64 - m * m).max(0.0).sqrt()
                     })
                     .collect();
-                let q = quality(mean.view(), labels, (t > 1).then_some(&std[..]), t, bins);
+                let mut q = quality(mean.view(), labels, (t > 1).then_some(&std[..]), t, bins);
+                if t > 1 {
+                    let wrong: Vec<bool> = pred.iter().zip(labels).map(|(p, y)| p != y).collect();
+                    let mi: Vec<f64> = entropy_rows(mean.view())
+                        .iter()
+                        .zip(&sum_entropy)
+                        .map(|(h, s)| h - s / t as f64)
+                        .collect();
+                    q.auroc_mi = auroc(&mi, &wrong);
+                }
                 mc.push(q);
                 if t == reliability_passes {
                     at_reliability = Some((mean, std));
@@ -160,6 +216,8 @@ pub fn evaluate(
     McEval {
         dropout: model.dropout,
         weight_scaled,
+        temperature,
+        temperature_scaled,
         mc,
         reliability_weight_scaled: calibration_bins(scaled.view(), labels, bins),
         reliability_mc: calibration_bins(mean.view(), labels, bins),
@@ -191,6 +249,37 @@ mod tests {
         Mlp::new(&spec, &mut rng(3))
     }
 
+    /// Logits that are twice too confident: the fitted temperature is 2 (within the search's
+    /// tolerance), and it lowers the NLL.
+    #[test]
+    fn temperature_undoes_overconfidence() {
+        // True class probabilities softmax(z); labels drawn so that they match them, then
+        // logits scaled by 2.
+        let z = Init::Normal { std: 1.5 }.sample((4000, 5), &mut rng(2));
+        let p = softmax(z.view());
+        let mut r = rng(9);
+        let labels: Vec<usize> = p
+            .rows()
+            .into_iter()
+            .map(|row| {
+                let u: f32 = lab::rng::Rng::random(&mut r);
+                let mut acc = 0.0;
+                row.iter()
+                    .position(|&q| {
+                        acc += q;
+                        u < acc
+                    })
+                    .unwrap_or(4)
+            })
+            .collect();
+        let hot = z.mapv(|v| 2.0 * v);
+        let t = fit_temperature(hot.view(), &labels);
+        assert!((t - 2.0).abs() < 0.15, "{t}");
+        let before = nll(softmax(hot.view()).view(), &labels);
+        let after = nll(softmax(hot.mapv(|v| v / t as f32).view()).view(), &labels);
+        assert!(after < before);
+    }
+
     #[test]
     fn entropy_by_hand() {
         let p = ndarray::array![[1.0f32, 0.0], [0.5, 0.5]];
@@ -205,7 +294,17 @@ mod tests {
         let model = net(0.5);
         let x = Init::Normal { std: 1.0 }.sample((40, 7), &mut rng(8));
         let labels: Vec<usize> = (0..40).map(|i| i % 4).collect();
-        let ev = evaluate(&model, x.view(), &labels, &[1, 3, 5], 13, 2, 5, 3);
+        let ev = evaluate(
+            &model,
+            (x.view(), &labels),
+            x.view(),
+            &labels,
+            &[1, 3, 5],
+            13,
+            2,
+            5,
+            3,
+        );
         let mean3 = mc_shared_first(&model, x.view(), 13, 3);
         let q = quality(mean3.view(), &labels, None, 3, 5);
         assert!((ev.mc[1].nll - q.nll).abs() < 1e-5);
