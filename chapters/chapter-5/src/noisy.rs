@@ -210,16 +210,7 @@ mod tests {
     /// With σ = 0 the chain is the deterministic iteration: f/f₀ follows quadratic::step.
     #[test]
     fn a_noiseless_chain_is_the_deterministic_run() {
-        let p = Problem {
-            lambda: [1.0, 0.01],
-            w0: [1.0, 1.0],
-            tol: 1e-6,
-            fit_from: 1e-2,
-            fit_to: 1e-12,
-            cap: 1000,
-            path_steps: 0,
-            envelope_bins: 1,
-        };
+        let p = quadratic::test_problem(1000);
         let method = Method {
             alpha: 1.0,
             momentum: Momentum::Constant(0.9),

@@ -370,21 +370,27 @@ pub fn e_folding(rate: f64) -> f64 {
     -1.0 / rate.ln()
 }
 
+/// The chapter's problem (κ = 100 from (1, 1)) with a given cap, small records: for tests.
+#[cfg(test)]
+pub(crate) fn test_problem(cap: usize) -> Problem {
+    Problem {
+        lambda: [1.0, 0.01],
+        w0: [1.0, 1.0],
+        tol: 1e-6,
+        fit_from: 1e-2,
+        fit_to: 1e-12,
+        cap,
+        path_steps: 10,
+        envelope_bins: 100,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn problem() -> Problem {
-        Problem {
-            lambda: [1.0, 0.01],
-            w0: [1.0, 1.0],
-            tol: 1e-6,
-            fit_from: 1e-2,
-            fit_to: 1e-12,
-            cap: 10_000_000,
-            path_steps: 10,
-            envelope_bins: 100,
-        }
+        test_problem(10_000_000)
     }
 
     /// The f64 step is the same rule as `lab::optim::Sgd` (f32): heavy ball and Nesterov agree

@@ -139,16 +139,7 @@ mod tests {
     use super::*;
 
     fn problem() -> Problem {
-        Problem {
-            lambda: [1.0, 0.01],
-            w0: [1.0, 1.0],
-            tol: 1e-6,
-            fit_from: 1e-2,
-            fit_to: 1e-12,
-            cap: 100_000,
-            path_steps: 0,
-            envelope_bins: 1,
-        }
+        crate::quadratic::test_problem(100_000)
     }
 
     /// β = 0.5, αλ₁ = 2 + 2β = 3: 2% inside converges, 2% beyond diverges.

@@ -670,6 +670,55 @@ pub fn l1_prune_choice(r: &Report, sparsity: f64) -> Option<&L1PruneRow> {
         })
 }
 
+/// Paired comparisons that must each clear a bar: the 95% interval above it (and, for the seed
+/// tally, each seed's difference above it). Tracks whether all did, the worst interval, and the
+/// seeds in which every comparison cleared it.
+struct Comparisons {
+    bar: f64,
+    count: usize,
+    ok: bool,
+    seed_ok: Vec<bool>,
+    worst: lab::stats::Interval,
+}
+
+impl Comparisons {
+    fn new(bar: f64, seeds: usize) -> Self {
+        Comparisons {
+            bar,
+            count: 0,
+            ok: true,
+            seed_ok: vec![true; seeds],
+            worst: lab::stats::Interval {
+                lo: f64::INFINITY,
+                hi: f64::INFINITY,
+            },
+        }
+    }
+    /// Add one comparison; returns its 95% interval.
+    fn add(&mut self, d: &Paired) -> lab::stats::Interval {
+        let ci = d.ci95();
+        self.count += 1;
+        self.ok &= ci.above(self.bar);
+        for (ok, &x) in self.seed_ok.iter_mut().zip(&d.diffs) {
+            *ok &= x > self.bar;
+        }
+        if ci.lo < self.worst.lo {
+            self.worst = ci;
+        }
+        ci
+    }
+    /// A comparison that should have been made could not be: the claim cannot hold.
+    fn missing(&mut self) {
+        self.ok = false;
+    }
+    fn holds(&self) -> bool {
+        self.ok && self.count > 0
+    }
+    fn seeds_holding(&self) -> usize {
+        self.seed_ok.iter().filter(|&&x| x).count()
+    }
+}
+
 /// The speed point at `sparsity`, if it was timed.
 pub fn speed_at(r: &Report, sparsity: f64) -> Option<&SpeedPoint> {
     r.speed
@@ -792,28 +841,16 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
     top.dedup();
     let top: Vec<f64> = top.into_iter().rev().take(2).rev().collect();
     let mut parts = Vec::new();
-    let mut ok = !top.is_empty();
-    let mut seed_ok = vec![true; r.baseline.0.len()];
-    let mut worst = lab::stats::Interval {
-        lo: f64::INFINITY,
-        hi: f64::INFINITY,
-    };
+    let mut gate = Comparisons::new(-margin, r.baseline.0.len());
     for scope in [Scope::Global, Scope::PerLayer] {
         for &sp in &top {
             let (Some(g), Some(o)) = (find_gradual(r, scope, sp), find_one_shot(r, scope, sp))
             else {
-                ok = false;
+                gate.missing();
                 continue;
             };
             let d = Paired::new(&g.accuracy.0, &o.tuned.0);
-            let ci = d.ci95();
-            ok &= ci.above(-margin);
-            for (ok_s, &x) in seed_ok.iter_mut().zip(&d.diffs) {
-                *ok_s &= x > -margin;
-            }
-            if ci.lo < worst.lo {
-                worst = ci;
-            }
+            let ci = gate.add(&d);
             parts.push(format!(
                 "{} {:.0}%: {:+.2} points, 95% CI {} (gradual {:.2}%, one-shot + FT {:.2}%)",
                 scope.name(),
@@ -837,9 +874,9 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             "gradual − (one-shot + fine-tune) test accuracy, global both and per layer both, paired by seed: 95% CI above −{margin} points at each sparsity"
         ))
         .measured(parts.join("; "))
-        .interval(worst)
-        .seeds(seed_ok.iter().filter(|&&x| x).count(), seed_ok.len())
-        .holds(ok)
+        .interval(gate.worst)
+        .seeds(gate.seeds_holding(), gate.seed_ok.len())
+        .holds(gate.holds())
         .literature(
             "gradual pruning: InceptionV3 78.1% dense → 74.6% at 87.5%",
             "Zhu & Gupta 2017; TF-MOT pruning guide",
@@ -848,13 +885,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
 
     // 3b. ℓ1 during training, then pruning and fine-tuning, against pruning alone.
     let mut parts = Vec::new();
-    let mut ok = true;
-    let mut decided = 0;
-    let mut seed_ok = vec![true; r.baseline.0.len()];
-    let mut worst = lab::stats::Interval {
-        lo: f64::INFINITY,
-        hi: f64::INFINITY,
-    };
+    let mut gate = Comparisons::new(0.0, r.baseline.0.len());
     let l1_sparsities: Vec<f64> = {
         let mut v: Vec<f64> = r.l1_prune.iter().map(|l| l.sparsity).collect();
         v.dedup();
@@ -865,16 +896,8 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         else {
             continue;
         };
-        decided += 1;
         let d = Paired::new(&l.test.0, &o.tuned.0);
-        let ci = d.ci95();
-        ok &= ci.above(0.0);
-        for (ok_s, &x) in seed_ok.iter_mut().zip(&d.diffs) {
-            *ok_s &= x > 0.0;
-        }
-        if ci.lo < worst.lo {
-            worst = ci;
-        }
+        let ci = gate.add(&d);
         parts.push(format!(
             "{:.0}% (λ = {:e}): {:+.2} points, 95% CI {} (ℓ1 → prune → FT {:.2}%, prune → FT {:.2}%)",
             100.0 * sp,
@@ -894,9 +917,9 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             "(proximal ℓ1 at the λ with the best mean validation accuracy after pruning → one-shot global → fine-tune) − (baseline → one-shot global → fine-tune), test accuracy, paired by seed: 95% CI above 0 at each sparsity",
         )
         .measured(parts.join("; "))
-        .interval(worst)
-        .seeds(seed_ok.iter().filter(|&&x| x).count(), seed_ok.len())
-        .holds(ok && decided > 0)
+        .interval(gate.worst)
+        .seeds(gate.seeds_holding(), gate.seed_ok.len())
+        .holds(gate.holds())
         .full_run_only("the quick run prunes at one sparsity, after ℓ1 runs of 3,000 images")
         .literature(
             "ℓ1 before pruning is better without retraining; ℓ2 with retraining",
