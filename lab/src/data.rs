@@ -342,6 +342,10 @@ impl Standardizer {
             std: std as f32,
         }
     }
+    /// The standardised value of the raw pixel value `v`.
+    pub fn standardize(&self, v: f32) -> f32 {
+        (v - self.mean) / self.std
+    }
     /// `x ← (x − mean) / std`.
     pub fn apply(&self, data: &mut Dataset) {
         let (m, s) = (self.mean, self.std);
@@ -380,6 +384,8 @@ pub struct Splits {
     /// Empty without a validation set.
     pub validation: Dataset,
     pub test: Dataset,
+    /// The training subset's pixel statistics every split was standardised with.
+    pub scaler: Standardizer,
 }
 
 impl FashionSubset {
@@ -436,6 +442,7 @@ impl FashionSubset {
             train,
             validation,
             test,
+            scaler,
         }
     }
 }

@@ -218,6 +218,10 @@ impl Recipe {
     pub fn optimizer(&self) -> Sgd {
         Sgd::new(self.sgd)
     }
+    /// The recipe's optimiser with its learning rate replaced by `lr` (a tuning trial).
+    pub fn optimizer_at(&self, lr: f32) -> Sgd {
+        Sgd::new(SgdConfig { lr, ..self.sgd })
+    }
     /// The loop's settings, `seed` ordering the batches and drawing the dropout masks.
     pub fn train_config(&self, seed: u64) -> TrainConfig {
         TrainConfig::new(self.epochs, self.batch, seed)

@@ -13,7 +13,7 @@ use lab::data::{Dataset, Splits};
 use lab::rng::{derive_seed, rng};
 use lab::train::{History, Observer, Recipe, TrainConfig, fit};
 use lab::tune::{LrChoice, Protocol, Score};
-use lab::{Activation, Init, Mlp, Sgd, SgdConfig};
+use lab::{Activation, Init, Mlp};
 
 use crate::diagnostics::{Diagnose, Snapshot};
 
@@ -138,10 +138,7 @@ pub fn train_one(
         .with_init(condition.init);
     let mut model = Mlp::new(&spec, &mut rng(derive_seed(seed, "weights")));
     scale_output_layer(&mut model, OUTPUT_GAIN);
-    let mut opt = Sgd::new(SgdConfig {
-        lr: lr as f32,
-        ..net.sgd
-    });
+    let mut opt = net.optimizer_at(lr as f32);
     let cfg = TrainConfig {
         epochs,
         record_steps: true,
@@ -230,6 +227,7 @@ pub fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lab::SgdConfig;
     use lab::train::evaluate;
 
     /// A 30-layer He net on standardised-like inputs (N(0, 1) pixels, 10 classes).
@@ -264,6 +262,10 @@ mod tests {
             train: data.clone(),
             validation: data.clone(),
             test: data,
+            scaler: lab::data::Standardizer {
+                mean: 0.0,
+                std: 1.0,
+            },
         };
         let net = Recipe::deep(2, 16, SgdConfig::momentum(0.01, 0.9), 1, 128);
         let conditions = [

@@ -11,7 +11,7 @@ use lab::rng::{derive_seed, rng_stream};
 use lab::stats::{mean, median, std};
 use lab::train::{History, Model, fit};
 use lab::tune::{LrChoice, Protocol, Score, Trial};
-use lab::{Activation, Init, Mlp, Recipe, Sgd, SgdConfig};
+use lab::{Activation, Init, Mlp, Recipe};
 
 use crate::nets::GluNet;
 
@@ -159,10 +159,7 @@ fn train_candidate(
         order: u64,
         trial: Trial,
     ) -> (History, f64) {
-        let mut opt = Sgd::new(SgdConfig {
-            lr: trial.lr as f32,
-            ..net.sgd
-        });
+        let mut opt = net.optimizer_at(trial.lr as f32);
         let tc = lab::TrainConfig {
             epochs: trial.epochs,
             ..net.train_config(order)

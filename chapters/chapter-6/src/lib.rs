@@ -289,6 +289,7 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         train,
         validation,
         test,
+        ..
     } = FashionSubset::new(cfg.train_samples, cfg.seed)
         .with_validation(cfg.validation_samples, cfg.seed)
         .with_test(TestRows::First(cfg.test_samples))

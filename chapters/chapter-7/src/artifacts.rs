@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use book_pipeline::plot::palette::{BLUE, GREY, ORANGE, VERMILLION};
+use book_pipeline::plot::palette::{BLUE, BLUISH_GREEN, GREY, ORANGE, VERMILLION};
 use book_pipeline::plot::{
     Bar, BarChart, BookColor, Chart, Figure, Histogram, HistogramGrid, LineChart, LineGrid,
     RGBColor, Series, palette,
@@ -12,7 +12,8 @@ use book_pipeline::plot::{
 use book_pipeline::report::{Table, fmt_mean_std, fmt_sig, write_atomic};
 use lab::metrics::CalibrationBin;
 
-use crate::mc::{STD_BINS, STD_MAX};
+use crate::mc::{Quality, STD_BINS, STD_MAX};
+use crate::shift::ShiftEval;
 use crate::training::Target;
 use crate::{Report, accuracy_ratios, epoch_ratio, loss_ratios, one_pass_seconds};
 use lab::stats::{mean, median, std};
@@ -28,7 +29,9 @@ pub fn write(r: &Report, dir: &Path) -> Result<()> {
     reliability_svg(r, dir)?;
     uncertainty_svg(r, dir)?;
     mc_cost_svg(r, dir)?;
-    mc_cost_table(r, dir)
+    mc_cost_table(r, dir)?;
+    shift_svg(r, dir)?;
+    shift_table(r, dir)
 }
 
 fn name(p: f32) -> String {
@@ -625,4 +628,130 @@ fn mc_cost_table(r: &Report, dir: &Path) -> Result<()> {
         ]);
     }
     write_atomic(&dir.join("mc_cost.md"), t.to_markdown().as_bytes())
+}
+
+/// Experiment 6's methods: name, colour, dashed, and where each finds its quality.
+type Method = (String, RGBColor, bool, Box<dyn Fn(&ShiftEval) -> &Quality>);
+
+fn shift_methods(r: &Report) -> Vec<Method> {
+    let m = r.ensemble_members;
+    let mut methods: Vec<Method> = vec![
+        (
+            "weight scaling (1 pass)".into(),
+            BLUE,
+            true,
+            Box::new(|e: &ShiftEval| &e.weight_scaled),
+        ),
+        (
+            "temperature-scaled (1 pass)".into(),
+            GREY,
+            true,
+            Box::new(|e: &ShiftEval| &e.temperature_scaled),
+        ),
+    ];
+    for (&t, color) in r.shift_passes.iter().zip([ORANGE, VERMILLION]) {
+        methods.push((
+            format!("MC Dropout, T = {t}"),
+            color,
+            false,
+            Box::new(move |e: &ShiftEval| e.mc_at(t)),
+        ));
+    }
+    methods.push((
+        format!("ensemble of {m} ({m} passes)"),
+        BLUISH_GREEN,
+        false,
+        Box::new(|e: &ShiftEval| &e.ensemble),
+    ));
+    methods
+}
+
+/// The rotations of experiment 6, in order.
+fn angles(r: &Report) -> Vec<f64> {
+    let mut a: Vec<f64> = r.shift.iter().map(|e| e.degrees).collect();
+    a.sort_by(f64::total_cmp);
+    a.dedup();
+    a
+}
+
+/// Per rotation, the values of `f` over seeds.
+fn per_angle(r: &Report, f: impl Fn(&ShiftEval) -> f64) -> Vec<(f64, Vec<f64>)> {
+    angles(r)
+        .into_iter()
+        .map(|d| {
+            let v = r.shift.iter().filter(|e| e.degrees == d).map(&f).collect();
+            (d, v)
+        })
+        .collect()
+}
+
+fn shift_svg(r: &Report, dir: &Path) -> Result<()> {
+    let methods = shift_methods(r);
+    let panel = |title: &str, y: &str, f: &dyn Fn(&Quality) -> f64| {
+        let mut chart = LineChart::new(Figure::new(title, ""), "rotation (degrees)", y);
+        for (name, color, dashed, quality) in &methods {
+            let points = per_angle(r, |e| f(quality(e)))
+                .into_iter()
+                .map(|(d, v)| (d, mean(&v)));
+            let s = Series::line(name.clone(), points)
+                .with_markers()
+                .color(*color);
+            chart = chart.with_series(if *dashed { s.dashed() } else { s });
+        }
+        chart
+    };
+    let seeds = r.shift.len() / angles(r).len().max(1);
+    LineGrid::new(
+        Figure::new(
+            format!(
+                "On rotated test images: one pass, temperature scaling, MC Dropout and a deep ensemble (p = {} nets, mean of {seeds} seeds)",
+                r.mc_dropout
+            ),
+            "Four line charts against the rotation of the test images in degrees: accuracy, \
+             test NLL, expected calibration error, and the AUROC with which the entropy flags \
+             errors, for the weight-scaled pass, the temperature-scaled pass, MC Dropout at two \
+             numbers of passes, and a deep ensemble.",
+        )
+        .with_size(1100, 800),
+        vec![
+            panel("accuracy", "accuracy", &|q| q.accuracy),
+            panel("NLL", "mean negative log-likelihood", &|q| q.nll),
+            panel("ECE (15 bins)", "expected calibration error", &|q| q.ece),
+            panel("errors flagged by the entropy", "AUROC", &|q| q.auroc_entropy),
+        ],
+        2,
+    )
+    .save(&dir.join("shift.svg"))
+}
+
+fn shift_table(r: &Report, dir: &Path) -> Result<()> {
+    let methods = shift_methods(r);
+    let m = r.ensemble_members;
+    let mut headers = vec!["rotation".to_string(), "accuracy (%), one pass".to_string()];
+    headers.extend(methods.iter().map(|(name, ..)| format!("NLL, {name}")));
+    headers.push(format!("NLL, ensemble − MC T = {m} (95% CI)"));
+    let cols: Vec<usize> = (1..headers.len()).collect();
+    let mut t = Table::new(headers).numeric_columns(&cols);
+    for d in angles(r) {
+        let at: Vec<&ShiftEval> = r.shift.iter().filter(|e| e.degrees == d).collect();
+        let stat = |f: &dyn Fn(&ShiftEval) -> f64, decimals| {
+            let v: Vec<f64> = at.iter().map(|e| f(e)).collect();
+            fmt_mean_std(mean(&v), std(&v), decimals)
+        };
+        let mut row = vec![
+            format!("{d}°"),
+            stat(&|e| 100.0 * e.weight_scaled.accuracy, 1),
+        ];
+        row.extend(
+            methods
+                .iter()
+                .map(|(_, _, _, quality)| stat(&|e| quality(e).nll, 3)),
+        );
+        let ens: Vec<f64> = at.iter().map(|e| e.ensemble.nll).collect();
+        let mc: Vec<f64> = at.iter().map(|e| e.mc_at(m).nll).collect();
+        let diff = lab::stats::Paired::new(&ens, &mc);
+        row.push(format!("{:+.3} {}", diff.mean(), diff.ci95().fmt_signed(3)));
+        t.row(row);
+    }
+    write_atomic(&dir.join("shift.md"), t.to_markdown().as_bytes())
 }

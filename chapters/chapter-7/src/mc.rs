@@ -131,6 +131,75 @@ pub fn counts(xs: &[f64], hi: f64, bins: usize) -> Vec<u64> {
     c
 }
 
+/// The average of several predictive distributions over the same `n` examples (MC Dropout's
+/// passes, or a deep ensemble's members), added one at a time, with the per-example spread.
+pub struct Average {
+    /// How many distributions have been added.
+    pub count: usize,
+    /// Σ p and Σ p² per example and class, `(n, k)`; Σ H[p] per example.
+    sum: Array2<f64>,
+    sum_sq: Array2<f64>,
+    sum_entropy: Vec<f64>,
+}
+
+impl Average {
+    pub fn new(n: usize, k: usize) -> Self {
+        Average {
+            count: 0,
+            sum: Array2::zeros((n, k)),
+            sum_sq: Array2::zeros((n, k)),
+            sum_entropy: vec![0.0; n],
+        }
+    }
+
+    /// Add one distribution `probs: (n, k)`.
+    pub fn add(&mut self, probs: ArrayView2<f32>) {
+        for (acc, e) in self.sum_entropy.iter_mut().zip(entropy_rows(probs)) {
+            *acc += e;
+        }
+        let p = probs.mapv(f64::from);
+        self.sum += &p;
+        self.sum_sq += &(&p * &p);
+        self.count += 1;
+    }
+
+    /// The quality of the mean so far, its mean `(n, k)` and the predictive std: the std of the
+    /// predicted class's probability across the distributions, `sqrt(E[p²] − E[p]²)`. With more
+    /// than one distribution, the std and the mutual information `H[p̄] − (1/T) Σₜ H[pₜ]` are
+    /// scored as error detectors too.
+    pub fn quality(&self, labels: &[usize], bins: usize) -> (Quality, Array2<f32>, Vec<f64>) {
+        let t = self.count as f64;
+        let mean = self.sum.mapv(|v| (v / t) as f32);
+        let pred = argmax_rows(mean.view());
+        let std: Vec<f64> = pred
+            .iter()
+            .enumerate()
+            .map(|(r, &c)| {
+                let m = self.sum[(r, c)] / t;
+                (self.sum_sq[(r, c)] / t - m * m).max(0.0).sqrt()
+            })
+            .collect();
+        let several = self.count > 1;
+        let mut q = quality(
+            mean.view(),
+            labels,
+            several.then_some(&std[..]),
+            self.count,
+            bins,
+        );
+        if several {
+            let wrong: Vec<bool> = pred.iter().zip(labels).map(|(p, y)| p != y).collect();
+            let mi: Vec<f64> = entropy_rows(mean.view())
+                .iter()
+                .zip(&self.sum_entropy)
+                .map(|(h, s)| h - s / t)
+                .collect();
+            q.auroc_mi = auroc(&mi, &wrong);
+        }
+        (q, mean, std)
+    }
+}
+
 // ANCHOR: evaluate
 /// MC Dropout on `(x, labels)` for `T ∈ ts` (nested: the first T passes of the same
 /// `max(ts)`), in chunks of `chunk` passes. The predictive std is that of the probability of
@@ -158,45 +227,18 @@ pub fn evaluate(
     let temperature_scaled = quality(tempered.view(), labels, None, 0, bins);
     let h = first_hidden(model, x);
     let t_max = *ts.iter().max().expect("at least one T");
-    let (mut sum, mut sum_sq) = (Array2::<f64>::zeros((n, k)), Array2::<f64>::zeros((n, k)));
-    // Σₜ H[pₜ] per example, for the mutual information.
-    let mut sum_entropy = vec![0.0f64; n];
+    let mut average = Average::new(n, k);
     let (mut mc, mut done) = (Vec::new(), 0);
     let mut at_reliability = None;
     while done < t_max {
         let end = (done + chunk).min(t_max);
         let probs = mc_passes(model, h.view(), seed, done..end);
-        for (i, block) in probs.axis_chunks_iter(Axis(0), n).enumerate() {
-            for (acc, e) in sum_entropy.iter_mut().zip(entropy_rows(block)) {
-                *acc += e;
-            }
-            let block = block.mapv(f64::from);
-            sum += &block;
-            sum_sq += &(&block * &block);
-            let t = done + i + 1;
-            if ts.contains(&t) {
-                let mean = sum.mapv(|v| (v / t as f64) as f32);
-                let pred = argmax_rows(mean.view());
-                let std: Vec<f64> = pred
-                    .iter()
-                    .enumerate()
-                    .map(|(r, &c)| {
-                        let m = sum[(r, c)] / t as f64;
-                        (sum_sq[(r, c)] / t as f64 - m * m).max(0.0).sqrt()
-                    })
-                    .collect();
-                let mut q = quality(mean.view(), labels, (t > 1).then_some(&std[..]), t, bins);
-                if t > 1 {
-                    let wrong: Vec<bool> = pred.iter().zip(labels).map(|(p, y)| p != y).collect();
-                    let mi: Vec<f64> = entropy_rows(mean.view())
-                        .iter()
-                        .zip(&sum_entropy)
-                        .map(|(h, s)| h - s / t as f64)
-                        .collect();
-                    q.auroc_mi = auroc(&mi, &wrong);
-                }
+        for block in probs.axis_chunks_iter(Axis(0), n) {
+            average.add(block);
+            if ts.contains(&average.count) {
+                let (q, mean, std) = average.quality(labels, bins);
                 mc.push(q);
-                if t == reliability_passes {
+                if average.count == reliability_passes {
                     at_reliability = Some((mean, std));
                 }
             }
