@@ -10,7 +10,10 @@ use lab::stats::mean;
 
 use crate::prune::Scope;
 use crate::speed::crossover;
-use crate::{L1Method, LOG_HIST, Report, Seeds, find_one_shot, l1_prune_choice, l1_reference};
+use crate::{
+    L1Method, LOG_HIST, Report, Seeds, find_gradual, find_one_shot, l1_prune_choice, l1_reference,
+};
+use lab::stats::Paired;
 
 use book_pipeline::plot::palette::{self, GREY};
 
@@ -19,6 +22,9 @@ pub fn write(r: &Report, dir: &Path) -> Result<()> {
     one_shot_table(r, dir)?;
     gradual_schedule_svg(r, dir)?;
     gradual_table(r, dir)?;
+    iterative_svg(r, dir)?;
+    iterative_table(r, dir)?;
+    lottery_table(r, dir)?;
     l1_histograms_svg(r, dir)?;
     l1_table(r, dir)?;
     l1_tradeoff_svg(r, dir)?;
@@ -185,6 +191,163 @@ fn gradual_table(r: &Report, dir: &Path) -> Result<()> {
         ]);
     }
     write_atomic(&dir.join("gradual.md"), t.to_markdown().as_bytes())
+}
+
+/// A paired difference and its 95% interval, in points.
+fn diff(a: &Seeds, b: &Seeds) -> String {
+    let d = Paired::new(&a.0, &b.0);
+    format!("{:+.2} {}", d.mean(), d.ci95().fmt_signed(2))
+}
+
+fn iterative_svg(r: &Report, dir: &Path) -> Result<()> {
+    let (lo, hi) = sparsity_range(r);
+    let global = |f: &dyn Fn(f64) -> Option<f64>| -> Vec<(f64, f64)> {
+        r.iterative
+            .iter()
+            .filter_map(|it| f(it.sparsity).map(|a| (pct(it.sparsity), a)))
+            .collect()
+    };
+    let rounds = r.iterative.first().map_or(0, |it| it.schedule.rounds);
+    let updates = r
+        .gradual
+        .first()
+        .map_or(0, |g| g.schedule.end_step / g.schedule.frequency + 1);
+    let schedules = LineChart::new(
+        Figure::new("after the trained net, in the same steps (global)", ""),
+        "sparsity (% of weights zero)",
+        "test accuracy (%)",
+    )
+    .with_series(dense_line(r, lo, hi))
+    .with_series(
+        Series::line(
+            "one-shot + fine-tune",
+            global(&|sp| find_one_shot(r, Scope::Global, sp).map(|o| o.tuned.mean())),
+        )
+        .with_markers(),
+    )
+    .with_series(
+        Series::line(
+            format!("iterative, {rounds} rounds"),
+            r.iterative
+                .iter()
+                .map(|it| (pct(it.sparsity), it.accuracy.mean())),
+        )
+        .with_markers(),
+    )
+    .with_series(
+        Series::line(
+            format!("gradual, {updates} updates"),
+            global(&|sp| find_gradual(r, Scope::Global, sp).map(|g| g.accuracy.mean())),
+        )
+        .with_markers(),
+    );
+    let lot = &r.lottery;
+    let left = |s: f64| 100.0 * (1.0 - s);
+    let last = left(*lot.sparsity.last().expect("at least one round"));
+    let base = r.baseline.mean();
+    let ticket = LineChart::new(
+        Figure::new("the lottery ticket: prune, rewind, retrain", ""),
+        "weights left (%, log scale)",
+        "test accuracy (%)",
+    )
+    .log_x()
+    .with_series(
+        Series::line("dense baseline", [(100.0, base), (last, base)])
+            .dashed()
+            .color(GREY),
+    )
+    .with_series(
+        Series::line(
+            "ticket after each round",
+            lot.sparsity
+                .iter()
+                .zip(&lot.rounds)
+                .map(|(&s, a)| (left(s), a.mean())),
+        )
+        .with_markers(),
+    )
+    .with_series(
+        Series::line(
+            "final mask, fresh initial weights",
+            [(last, lot.control.mean())],
+        )
+        .with_markers(),
+    );
+    LineGrid::new(
+        Figure::new(
+            "Iterative pruning and the lottery ticket (LeNet-300-100, mean over seeds)",
+            "Two line charts. Left: test accuracy against sparsity for one-shot pruning with \
+             fine-tuning, iterative pruning and gradual pruning, global threshold, same steps. \
+             Right: test accuracy of the lottery ticket after each round of pruning and rewinding, \
+             against the share of weights left, with its final mask retrained from fresh initial \
+             weights and the dense baseline.",
+        )
+        .with_size(1100, 460),
+        vec![schedules, ticket],
+        2,
+    )
+    .save(&dir.join("iterative.svg"))
+}
+
+fn iterative_table(r: &Report, dir: &Path) -> Result<()> {
+    let mut t = Table::new([
+        "sparsity (global)",
+        "one-shot + fine-tune (%)",
+        "gradual (%)",
+        "iterative (%)",
+        "iterative − one-shot (95% CI)",
+        "iterative − gradual (95% CI)",
+    ])
+    .numeric_columns(&[1, 2, 3, 4, 5]);
+    for it in &r.iterative {
+        let (o, g) = (
+            find_one_shot(r, Scope::Global, it.sparsity),
+            find_gradual(r, Scope::Global, it.sparsity),
+        );
+        t.row([
+            format!("{:.0}%", pct(it.sparsity)),
+            o.map_or("—".into(), |o| acc(&o.tuned)),
+            g.map_or("—".into(), |g| acc(&g.accuracy)),
+            acc(&it.accuracy),
+            o.map_or("—".into(), |o| diff(&it.accuracy, &o.tuned)),
+            g.map_or("—".into(), |g| diff(&it.accuracy, &g.accuracy)),
+        ]);
+    }
+    write_atomic(&dir.join("iterative.md"), t.to_markdown().as_bytes())
+}
+
+fn lottery_table(r: &Report, dir: &Path) -> Result<()> {
+    let lot = &r.lottery;
+    let mut t = Table::new([
+        "network",
+        "weights left",
+        "test accuracy (%)",
+        "− dense baseline (95% CI)",
+    ])
+    .numeric_columns(&[1, 2, 3]);
+    let base = Seeds(r.baseline.first(lot.control.0.len()).to_vec());
+    t.row([
+        "dense baseline".to_string(),
+        "100%".into(),
+        acc(&base),
+        "—".into(),
+    ]);
+    for (k, (s, a)) in lot.sparsity.iter().zip(&lot.rounds).enumerate() {
+        t.row([
+            format!("ticket, round {}", k + 1),
+            format!("{:.1}%", 100.0 * (1.0 - s)),
+            acc(a),
+            diff(a, &base),
+        ]);
+    }
+    let last = lot.sparsity.last().copied().unwrap_or(f64::NAN);
+    t.row([
+        "final mask, fresh initial weights".to_string(),
+        format!("{:.1}%", 100.0 * (1.0 - last)),
+        acc(&lot.control),
+        diff(&lot.control, &base),
+    ]);
+    write_atomic(&dir.join("lottery.md"), t.to_markdown().as_bytes())
 }
 
 fn l1_histograms_svg(r: &Report, dir: &Path) -> Result<()> {

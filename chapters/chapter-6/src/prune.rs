@@ -160,6 +160,50 @@ impl PolynomialDecay {
 }
 // ANCHOR_END: schedule
 
+// ANCHOR: rounds
+/// When to recompute the masks and to what sparsity: the pruning observer asks this at every
+/// step.
+pub trait Schedule {
+    fn should_prune(&self, step: usize) -> bool;
+    fn sparsity(&self, step: usize) -> f64;
+}
+
+impl Schedule for PolynomialDecay {
+    fn should_prune(&self, step: usize) -> bool {
+        PolynomialDecay::should_prune(self, step)
+    }
+    fn sparsity(&self, step: usize) -> f64 {
+        PolynomialDecay::sparsity(self, step)
+    }
+}
+
+/// Iterative magnitude pruning (Han et al. 2015): `rounds` prunings at steps `0, every, …,
+/// (rounds − 1)·every`, each removing the same fraction `1 − (1 − s_f)^(1/rounds)` of the
+/// weights still there, so that round `k` (from 1) leaves `(1 − s_f)^(k/rounds)` of them.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Rounds {
+    pub final_sparsity: f64,
+    pub rounds: usize,
+    pub every: usize,
+}
+
+impl Rounds {
+    /// The sparsity after round `k` (1-based).
+    pub fn after_round(&self, k: usize) -> f64 {
+        1.0 - (1.0 - self.final_sparsity).powf(k as f64 / self.rounds as f64)
+    }
+}
+
+impl Schedule for Rounds {
+    fn should_prune(&self, step: usize) -> bool {
+        step.is_multiple_of(self.every) && step / self.every < self.rounds
+    }
+    fn sparsity(&self, step: usize) -> f64 {
+        self.after_round((step / self.every + 1).min(self.rounds))
+    }
+}
+// ANCHOR_END: rounds
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,5 +285,28 @@ mod tests {
         assert!(!s.should_prune(150) && !s.should_prune(1100));
         // Monotone non-decreasing.
         assert!((0..1000).all(|t| s.sparsity(t) <= s.sparsity(t + 1)));
+    }
+
+    /// Five rounds to 98%: prunings at 0, 100, …, 400 only; each keeps the same fraction
+    /// 0.02^(1/5) ≈ 0.457 of what was left; the fifth reaches 98%.
+    #[test]
+    fn rounds_remove_the_same_fraction_each_time() {
+        let r = Rounds {
+            final_sparsity: 0.98,
+            rounds: 5,
+            every: 100,
+        };
+        let prunes: Vec<usize> = (0..1000)
+            .filter(|&t| Schedule::should_prune(&r, t))
+            .collect();
+        assert_eq!(prunes, [0, 100, 200, 300, 400]);
+        let left: Vec<f64> = prunes.iter().map(|&t| 1.0 - r.sparsity(t)).collect();
+        let keep = 0.02f64.powf(0.2);
+        assert!((left[0] - keep).abs() < 1e-12);
+        for w in left.windows(2) {
+            assert!((w[1] / w[0] - keep).abs() < 1e-12);
+        }
+        assert!((r.sparsity(400) - 0.98).abs() < 1e-12);
+        assert!((r.sparsity(999) - 0.98).abs() < 1e-12);
     }
 }

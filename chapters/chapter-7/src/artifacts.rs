@@ -637,13 +637,13 @@ fn shift_methods(r: &Report) -> Vec<Method> {
     let m = r.ensemble_members;
     let mut methods: Vec<Method> = vec![
         (
-            "weight scaling (1 pass)".into(),
+            "one pass".into(),
             BLUE,
             true,
             Box::new(|e: &ShiftEval| &e.weight_scaled),
         ),
         (
-            "temperature-scaled (1 pass)".into(),
+            "temperature-scaled".into(),
             GREY,
             true,
             Box::new(|e: &ShiftEval| &e.temperature_scaled),
@@ -658,7 +658,7 @@ fn shift_methods(r: &Report) -> Vec<Method> {
         ));
     }
     methods.push((
-        format!("ensemble of {m} ({m} passes)"),
+        format!("ensemble of {m}"),
         BLUISH_GREEN,
         false,
         Box::new(|e: &ShiftEval| &e.ensemble),
