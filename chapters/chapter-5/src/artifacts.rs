@@ -181,13 +181,9 @@ fn rate_map_svg(r: &Report, dir: &Path) -> Result<()> {
     let (alphas, betas) = (&r.map_alphas, &r.map_betas);
     // The theory on a grid 8× finer in α and in β than the runs', a spectral radius at or
     // beyond the edge standing at 10⁶ iterations so that a contour meets the edge.
-    let spaced = |lo: f64, hi: f64, n: usize| -> Vec<f64> {
-        (0..n)
-            .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
-            .collect()
-    };
-    let fine_alphas = spaced(alphas[0], alphas[alphas.len() - 1], 8 * alphas.len());
-    let fine_betas = spaced(betas[0], betas[betas.len() - 1], 8 * betas.len());
+    let fine_alphas =
+        crate::rate_map::spaced(alphas[0], alphas[alphas.len() - 1], 8 * alphas.len());
+    let fine_betas = crate::rate_map::spaced(betas[0], betas[betas.len() - 1], 8 * betas.len());
     let levels = [5.5, 12.0, 30.0, 70.0];
     let colors = [
         palette::BLUE,

@@ -307,12 +307,8 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
         .collect();
 
     // Goh's map and the stability edge: short, deterministic runs.
-    let spaced = |(lo, hi, n): (f64, f64, usize)| -> Vec<f64> {
-        (0..n)
-            .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
-            .collect()
-    };
-    let (map_alphas, map_betas) = (spaced(cfg.map_alphas), spaced(cfg.map_betas));
+    let axis = |(lo, hi, n): (f64, f64, usize)| rate_map::spaced(lo, hi, n);
+    let (map_alphas, map_betas) = (axis(cfg.map_alphas), axis(cfg.map_betas));
     let map_problem = Problem {
         cap: cfg.map_cap,
         path_steps: 0,

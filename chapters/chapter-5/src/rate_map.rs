@@ -8,6 +8,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::quadratic::{self, Method, Momentum, Problem, QuadKind, e_folding};
 
+/// `n` evenly spaced values from `lo` to `hi`, both included: the map's axes.
+pub fn spaced(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
+        .collect()
+}
+
 /// How a run on the map ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {

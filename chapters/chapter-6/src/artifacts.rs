@@ -213,21 +213,21 @@ fn iterative_svg(r: &Report, dir: &Path) -> Result<()> {
         .first()
         .map_or(0, |g| g.schedule.end_step / g.schedule.frequency + 1);
     let schedules = LineChart::new(
-        Figure::new("after the trained net, in the same steps (global)", ""),
+        Figure::new("pruning the trained net (global)", ""),
         "sparsity (% of weights zero)",
         "test accuracy (%)",
     )
     .with_series(dense_line(r, lo, hi))
     .with_series(
         Series::line(
-            "one-shot + fine-tune",
+            "one-shot + FT",
             global(&|sp| find_one_shot(r, Scope::Global, sp).map(|o| o.tuned.mean())),
         )
         .with_markers(),
     )
     .with_series(
         Series::line(
-            format!("iterative, {rounds} rounds"),
+            format!("iterative ({rounds})"),
             r.iterative
                 .iter()
                 .map(|it| (pct(it.sparsity), it.accuracy.mean())),
@@ -236,7 +236,7 @@ fn iterative_svg(r: &Report, dir: &Path) -> Result<()> {
     )
     .with_series(
         Series::line(
-            format!("gradual, {updates} updates"),
+            format!("gradual ({updates})"),
             global(&|sp| find_gradual(r, Scope::Global, sp).map(|g| g.accuracy.mean())),
         )
         .with_markers(),
@@ -246,7 +246,7 @@ fn iterative_svg(r: &Report, dir: &Path) -> Result<()> {
     let last = left(*lot.sparsity.last().expect("at least one round"));
     let base = r.baseline.mean();
     let ticket = LineChart::new(
-        Figure::new("the lottery ticket: prune, rewind, retrain", ""),
+        Figure::new("the lottery ticket", ""),
         "weights left (%, log scale)",
         "test accuracy (%)",
     )
@@ -258,7 +258,7 @@ fn iterative_svg(r: &Report, dir: &Path) -> Result<()> {
     )
     .with_series(
         Series::line(
-            "ticket after each round",
+            "ticket, each round",
             lot.sparsity
                 .iter()
                 .zip(&lot.rounds)
@@ -266,13 +266,7 @@ fn iterative_svg(r: &Report, dir: &Path) -> Result<()> {
         )
         .with_markers(),
     )
-    .with_series(
-        Series::line(
-            "final mask, fresh initial weights",
-            [(last, lot.control.mean())],
-        )
-        .with_markers(),
-    );
+    .with_series(Series::line("mask, fresh init", [(last, lot.control.mean())]).with_markers());
     LineGrid::new(
         Figure::new(
             "Iterative pruning and the lottery ticket (LeNet-300-100, mean over seeds)",

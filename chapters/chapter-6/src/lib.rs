@@ -281,6 +281,19 @@ fn log_hist(model: &Mlp) -> (Vec<u64>, usize) {
     (counts, zeros)
 }
 
+/// The row of `rows` that `is` picks, pushed by `new` first if there is none: how each seed's
+/// outcome joins the row of its condition.
+fn row_for<R>(rows: &mut Vec<R>, is: impl Fn(&R) -> bool, new: impl FnOnce() -> R) -> &mut R {
+    let i = match rows.iter().position(is) {
+        Some(i) => i,
+        None => {
+            rows.push(new());
+            rows.len() - 1
+        }
+    };
+    &mut rows[i]
+}
+
 /// What a job of the parallel phases returns.
 enum Job {
     Baseline(usize),
@@ -551,16 +564,18 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
     };
     for (job, out) in jobs.iter().zip(phase2) {
         match (job, out) {
-            (&Job::Iterative(_, sp), Outcome::Iterative(acc)) => {
-                match iterative_rows.iter_mut().find(|r| r.sparsity == sp) {
-                    Some(r) => r.accuracy.0.push(acc),
-                    None => iterative_rows.push(IterativeRow {
-                        sparsity: sp,
-                        schedule: rounds(sp),
-                        accuracy: Seeds(vec![acc]),
-                    }),
-                }
-            }
+            (&Job::Iterative(_, sp), Outcome::Iterative(acc)) => row_for(
+                &mut iterative_rows,
+                |r| r.sparsity == sp,
+                || IterativeRow {
+                    sparsity: sp,
+                    schedule: rounds(sp),
+                    accuracy: Seeds(Vec::new()),
+                },
+            )
+            .accuracy
+            .0
+            .push(acc),
             (&Job::Lottery(_), Outcome::Lottery { rounds, control }) => {
                 for (seeds, a) in lottery_out.rounds.iter_mut().zip(rounds) {
                     seeds.0.push(a);
@@ -574,54 +589,45 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
                     tuned,
                     layers,
                 },
-            ) => match one_shot_rows
-                .iter_mut()
-                .find(|r| r.sparsity == sp && r.scope == scope)
-            {
-                Some(r) => {
-                    r.pruned.0.push(pruned);
-                    r.tuned.0.push(tuned);
-                }
-                None => one_shot_rows.push(OneShotRow {
-                    scope,
-                    sparsity: sp,
-                    pruned: Seeds(vec![pruned]),
-                    tuned: Seeds(vec![tuned]),
-                    layer_sparsity: layers,
-                }),
-            },
-            (&Job::L1Prune(_, _, lambda, sp), Outcome::L1Prune { validation, test }) => {
-                match l1_prune_rows
-                    .iter_mut()
-                    .find(|r| r.lambda == lambda && r.sparsity == sp)
-                {
-                    Some(r) => {
-                        r.validation.0.push(validation);
-                        r.test.0.push(test);
-                    }
-                    None => l1_prune_rows.push(L1PruneRow {
-                        lambda,
-                        sparsity: sp,
-                        validation: Seeds(vec![validation]),
-                        test: Seeds(vec![test]),
-                    }),
-                }
-            }
-            (&Job::Gradual(_, sp, scope), Outcome::Gradual { acc, zeros, trace }) => {
-                match gradual_rows
-                    .iter_mut()
-                    .find(|r| r.sparsity == sp && r.scope == scope)
-                {
-                    Some(r) => {
-                        r.accuracy.0.push(acc);
-                        r.zeros.push(zeros);
-                    }
-                    None => gradual_rows.push(GradualRow {
+            ) => {
+                let r = row_for(
+                    &mut one_shot_rows,
+                    |r| r.sparsity == sp && r.scope == scope,
+                    || OneShotRow {
                         scope,
                         sparsity: sp,
-                        accuracy: Seeds(vec![acc]),
+                        pruned: Seeds(Vec::new()),
+                        tuned: Seeds(Vec::new()),
+                        layer_sparsity: layers,
+                    },
+                );
+                r.pruned.0.push(pruned);
+                r.tuned.0.push(tuned);
+            }
+            (&Job::L1Prune(_, _, lambda, sp), Outcome::L1Prune { validation, test }) => {
+                let r = row_for(
+                    &mut l1_prune_rows,
+                    |r| r.lambda == lambda && r.sparsity == sp,
+                    || L1PruneRow {
+                        lambda,
+                        sparsity: sp,
+                        validation: Seeds(Vec::new()),
+                        test: Seeds(Vec::new()),
+                    },
+                );
+                r.validation.0.push(validation);
+                r.test.0.push(test);
+            }
+            (&Job::Gradual(_, sp, scope), Outcome::Gradual { acc, zeros, trace }) => {
+                let r = row_for(
+                    &mut gradual_rows,
+                    |r| r.sparsity == sp && r.scope == scope,
+                    || GradualRow {
+                        scope,
+                        sparsity: sp,
+                        accuracy: Seeds(Vec::new()),
                         schedule: schedule(sp),
-                        zeros: vec![zeros],
+                        zeros: Vec::new(),
                         expected_zeros: match scope {
                             Scope::PerLayer => weights_per_layer
                                 .iter()
@@ -633,8 +639,10 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
                             ],
                         },
                         trace,
-                    }),
-                }
+                    },
+                );
+                r.accuracy.0.push(acc);
+                r.zeros.push(zeros);
             }
             _ => unreachable!(),
         }
@@ -667,25 +675,22 @@ pub fn run(cfg: &Config, progress: &Progress) -> Result<Report> {
             _ => unreachable!(),
         };
         let method = penalty_method(p);
-        match l1_rows
-            .iter_mut()
-            .find(|r| r.method == method && r.lambda == lambda)
-        {
-            Some(r) => {
-                r.accuracy.0.push(acc);
-                r.exact_zero.push(zero);
-                r.below_1e3.push(small);
-            }
-            None => l1_rows.push(L1Row {
+        let r = row_for(
+            &mut l1_rows,
+            |r| r.method == method && r.lambda == lambda,
+            || L1Row {
                 method,
                 lambda,
-                accuracy: Seeds(vec![acc]),
-                exact_zero: vec![zero],
-                below_1e3: vec![small],
+                accuracy: Seeds(Vec::new()),
+                exact_zero: Vec::new(),
+                below_1e3: Vec::new(),
                 log_hist: hist.0,
                 zero_count: hist.1,
-            }),
-        }
+            },
+        );
+        r.accuracy.0.push(acc);
+        r.exact_zero.push(zero);
+        r.below_1e3.push(small);
     }
     l1_rows.sort_by(|a, b| a.method.cmp(&b.method).then(a.lambda.total_cmp(&b.lambda)));
 
