@@ -3,7 +3,7 @@
 //! Shapes: `B` is the batch size, `n_in`/`n_out` a layer's widths. Each layer's forward returns
 //! what its backward needs, and the two sit side by side.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
@@ -108,35 +108,57 @@ pub struct Dropout {
 }
 
 impl Dropout {
-    /// Draw a mask of `(B, n)` entries in {0, 1/(1−p)}. One `u32` per entry against a threshold:
-    /// no float conversion, and the same numbers for the same generator state.
-    ///
-    /// The generator's output is read in blocks of 256 words with `fill_bytes`, which yields
-    /// exactly the words `next_u32` would (little-endian), several times faster than one call per
-    /// entry (chapter 7 measures it).
-    pub fn mask(&self, shape: (usize, usize), rng: &mut ChaCha8Rng) -> Array2<f32> {
+    /// The threshold a generator word is compared with, and the scale of a kept unit.
+    fn threshold_and_scale(&self) -> (u32, f32) {
         assert!(
             (0.0..1.0).contains(&self.p),
             "dropout rate must be in [0, 1)"
         );
         let keep = 1.0 - f64::from(self.p);
         let threshold = (keep * 4_294_967_296.0).min(4_294_967_295.0) as u32;
-        let scale = (1.0 / keep) as f32;
-        let n = shape.0 * shape.1;
-        let mut values = Vec::with_capacity(n);
-        let mut buf = [0u8; 4 * 256];
-        while values.len() < n {
-            let bytes = &mut buf[..4 * (n - values.len()).min(256)];
-            rng.fill_bytes(bytes);
-            values.extend(bytes.chunks_exact(4).map(|b| {
-                if u32::from_le_bytes([b[0], b[1], b[2], b[3]]) < threshold {
-                    scale
-                } else {
-                    0.0
-                }
-            }));
+        (threshold, (1.0 / keep) as f32)
+    }
+
+    /// Feed `f` the mask's entries in order, `n` of them in {0, 1/(1−p)}, in blocks of up to
+    /// 256 (with the index of each block's first entry). One `u32` per entry against a
+    /// threshold: no float conversion, and the same numbers for the same generator state.
+    ///
+    /// The generator's output is read 256 words at a time with `fill_bytes`, which yields exactly
+    /// the words `next_u32` would (little-endian), several times faster than one call per entry
+    /// (chapter 7 measures it).
+    fn for_each_block(&self, n: usize, rng: &mut ChaCha8Rng, mut f: impl FnMut(usize, &[f32])) {
+        let (threshold, scale) = self.threshold_and_scale();
+        let (mut bytes, mut values) = ([0u8; 4 * 256], [0f32; 256]);
+        let mut done = 0;
+        while done < n {
+            let len = (n - done).min(256);
+            rng.fill_bytes(&mut bytes[..4 * len]);
+            for (v, b) in values.iter_mut().zip(bytes[..4 * len].chunks_exact(4)) {
+                let word = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                *v = if word < threshold { scale } else { 0.0 };
+            }
+            f(done, &values[..len]);
+            done += len;
         }
+    }
+
+    /// Draw a mask of `(B, n)` entries in {0, 1/(1−p)} (see [`Dropout::for_each_block`]).
+    pub fn mask(&self, shape: (usize, usize), rng: &mut ChaCha8Rng) -> Array2<f32> {
+        let mut values = Vec::with_capacity(shape.0 * shape.1);
+        self.for_each_block(shape.0 * shape.1, rng, |_, m| values.extend_from_slice(m));
         Array2::from_shape_vec(shape, values).expect("n = rows × columns values")
+    }
+
+    /// `x ← x ⊙ m` in place, with the mask [`Dropout::mask`] would draw (the same words, the
+    /// same products), without storing it: what inference with dropout on needs, since nothing
+    /// goes backward. `x` must be in standard (row-major) layout.
+    pub fn apply_in_place(&self, mut x: ArrayViewMut2<f32>, rng: &mut ChaCha8Rng) {
+        let xs = x.as_slice_mut().expect("a row-major block");
+        self.for_each_block(xs.len(), rng, |start, m| {
+            for (x, &m) in xs[start..start + m.len()].iter_mut().zip(m) {
+                *x *= m;
+            }
+        });
     }
 
     /// Training forward: `y = x ⊙ m`; returns `(y, m)`. `m` is what backward needs.
@@ -544,6 +566,15 @@ mod tests {
         assert_eq!(y, &x * &m);
         // The same generator state gives the same mask.
         assert_eq!(d.mask((3, 3), &mut rng(9)), d.mask((3, 3), &mut rng(9)));
+        // Applied in place: the same products, bit for bit, and the generator left where the
+        // mask left it (700 entries: two full blocks of 256 and a partial one).
+        let x = input((7, 100), 8);
+        let (mut g1, mut g2) = (rng(11), rng(11));
+        let m = d.mask(x.dim(), &mut g1);
+        let mut y = x.clone();
+        d.apply_in_place(y.view_mut(), &mut g2);
+        assert_eq!(y, &x * &m);
+        assert_eq!(d.mask((1, 5), &mut g1), d.mask((1, 5), &mut g2));
     }
 
     #[test]

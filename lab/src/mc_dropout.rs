@@ -13,6 +13,7 @@
 use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2, Axis, concatenate, s};
+use rayon::prelude::*;
 
 use crate::Mlp;
 use crate::layer::Dropout;
@@ -40,7 +41,8 @@ pub fn mc_passes(model: &Mlp, h: ArrayView2<f32>, seed: u64, passes: Range<usize
 
 /// The passes `passes` on `input`, `ROWS` rows at a time: each chunk's copies (one per pass) are
 /// stacked into one `(len·rows, ·)` matrix that goes through the layers as one product per
-/// layer. `input` is `x` itself, or the first hidden output if `first_done`.
+/// layer. `input` is `x` itself, or the first hidden output if `first_done`. The chunks are
+/// independent (each finds its masks by position), so they run in parallel.
 fn by_row_chunks(
     model: &Mlp,
     input: ArrayView2<f32>,
@@ -50,17 +52,27 @@ fn by_row_chunks(
 ) -> Array2<f32> {
     let (n, len) = (input.nrows(), passes.len());
     let k = model.layers.last().expect("layers").n_out();
+    let starts: Vec<usize> = (0..n).step_by(ROWS).collect();
+    let outs: Vec<Array2<f32>> = starts
+        .par_iter()
+        .map(|&r0| {
+            let chunk = input.slice(s![r0..(r0 + ROWS).min(n), ..]);
+            // One pass needs no copy: the chunk goes through the layers as it is.
+            let h = match (first_done, len) {
+                (true, 1) => chunk.to_owned(),
+                (false, 1) => first_hidden(model, chunk),
+                (true, _) => concatenate(Axis(0), &vec![chunk; len]).expect("same widths"),
+                (false, _) => {
+                    let stacked = concatenate(Axis(0), &vec![chunk; len]).expect("same widths");
+                    first_hidden(model, stacked.view())
+                }
+            };
+            above_first(model, h, seed, passes.clone(), (n, r0))
+        })
+        .collect();
     let mut probs = Array2::zeros((len * n, k));
-    for r0 in (0..n).step_by(ROWS) {
-        let chunk = input.slice(s![r0..(r0 + ROWS).min(n), ..]);
-        let rows = chunk.nrows();
-        let stacked = concatenate(Axis(0), &vec![chunk; len]).expect("same widths");
-        let h = if first_done {
-            stacked
-        } else {
-            first_hidden(model, stacked.view())
-        };
-        let out = above_first(model, h, seed, passes.clone(), (n, r0));
+    for (&r0, out) in starts.iter().zip(&outs) {
+        let rows = out.nrows() / len;
         for (i, block) in out.axis_chunks_iter(Axis(0), rows).enumerate() {
             probs
                 .slice_mut(s![i * n + r0..i * n + r0 + rows, ..])
@@ -89,9 +101,9 @@ fn above_first(
     let mut words_before = 0; // mask words of the layers below, all n rows
     for (l, layer) in model.layers.iter().enumerate().skip(1) {
         let w = a.ncols();
-        for (rng, mut block) in rngs.iter_mut().zip(a.axis_chunks_iter_mut(Axis(0), rows)) {
+        for (rng, block) in rngs.iter_mut().zip(a.axis_chunks_iter_mut(Axis(0), rows)) {
             rng.set_word_pos((words_before + r0 * w) as u128);
-            block *= &drop.mask((rows, w), rng);
+            drop.apply_in_place(block, rng);
         }
         words_before += n * w;
         a = if l == last {
