@@ -166,7 +166,8 @@ pub struct Report {
     pub grid: Vec<TargetReach>,
     /// MC Dropout on the test set, one per seed, for the net trained with `mc_dropout`.
     pub mc: Vec<McEval>,
-    /// Experiment 6, seed by seed, each seed's angles in the order of `shift_degrees`.
+    /// Experiment 6: the ensemble's size, the MC pass counts, and every method on the rotated
+    /// test images, seed by seed, each seed's angles in the order of `shift_degrees`.
     pub ensemble_members: usize,
     pub shift_passes: Vec<usize>,
     pub shift: Vec<ShiftEval>,
