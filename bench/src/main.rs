@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use bench::{Product, Trainer, activation_inputs, activations, mc_model, mlp_step_products, net};
 use book_pipeline::clock::seconds;
@@ -30,6 +30,12 @@ struct Args {
     /// Where to write the tables.
     #[arg(long, default_value = "book/src/generated/performance")]
     out: PathBuf,
+    /// Run the whole measurement this many times, each in a fresh process, and report the
+    /// median of the runs with the spread (slowest and fastest run) of every epoch time: a
+    /// process can land in a slower mode (memory placement, which core its threads get) that
+    /// repeats within one run cannot show.
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -39,7 +45,7 @@ fn pool(threads: usize) -> rayon::ThreadPool {
         .expect("a thread pool")
 }
 
-#[derive(Serialize, Default)]
+#[derive(Serialize, Deserialize, Clone, Default)]
 struct Performance {
     cpu: String,
     /// GFLOP/s of the eight products of a 784-300-100-10 step at batch 128, per thread count.
@@ -61,6 +67,9 @@ struct Performance {
     mc: Vec<(usize, f64, f64)>,
     /// NumPy/OpenBLAS on the same shapes (from `bench/peers.py`), if measured.
     peers: Option<serde_json::Value>,
+    /// With `--runs N`: every run's median epoch time, in the order of `epochs`.
+    #[serde(default)]
+    epoch_runs: Vec<Vec<f64>>,
 }
 
 fn cpu_name() -> String {
@@ -77,6 +86,84 @@ fn cpu_name() -> String {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    let mut perf = if args.runs > 1 {
+        separate_runs(&args)?
+    } else {
+        measure(&args)
+    };
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let peers_path = args.out.join("peers.json");
+    if let Ok(text) = std::fs::read_to_string(&peers_path) {
+        let value = serde_json::from_str(&text)
+            .with_context(|| format!("reading {}", peers_path.display()))?;
+        perf.peers = Some(value);
+    }
+    write_json(&args.out.join("performance.json"), &perf)?;
+    write_atomic(&args.out.join("tables.md"), tables(&perf).as_bytes())?;
+    println!("{}", tables(&perf));
+    Ok(())
+}
+
+/// `args.runs` runs of this binary, one after the other, each in its own process writing into
+/// a temporary folder; the result is the median of the runs, field by field, with every run's
+/// epoch times kept in `epoch_runs`.
+fn separate_runs(args: &Args) -> Result<Performance> {
+    let exe = std::env::current_exe().context("finding this binary")?;
+    let mut runs = Vec::new();
+    for i in 0..args.runs {
+        eprintln!("run {} of {}…", i + 1, args.runs);
+        let dir = std::env::temp_dir().join(format!("bench-run-{}-{i}", std::process::id()));
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.arg("--out").arg(&dir).args(["--runs", "1"]);
+        if args.quick {
+            cmd.arg("--quick");
+        }
+        let status = cmd
+            .stdout(std::process::Stdio::null())
+            .status()
+            .context("running the bench")?;
+        anyhow::ensure!(status.success(), "run {} of the bench failed", i + 1);
+        let path = dir.join("performance.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        runs.push(serde_json::from_str::<Performance>(&text)?);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    Ok(median_of_runs(&runs))
+}
+
+/// The median over runs of every measured figure (the first run's labels and CPU name).
+fn median_of_runs(runs: &[Performance]) -> Performance {
+    let of = |f: &dyn Fn(&Performance) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
+    let mut p = runs[0].clone();
+    for (th, g) in p.step_products_gflops.iter_mut() {
+        *g = of(&|r| r.step_products_gflops[th]);
+    }
+    for (i, row) in p.products.iter_mut().enumerate() {
+        (row.1, row.2) = (of(&|r| r.products[i].1), of(&|r| r.products[i].2));
+    }
+    for (i, row) in p.activations.iter_mut().enumerate() {
+        (row.1, row.2) = (of(&|r| r.activations[i].1), of(&|r| r.activations[i].2));
+    }
+    for (i, row) in p.mc.iter_mut().enumerate() {
+        (row.1, row.2) = (of(&|r| r.mc[i].1), of(&|r| r.mc[i].2));
+    }
+    p.epoch_runs = (0..p.epochs.len())
+        .map(|i| runs.iter().map(|r| r.epochs[i].3).collect())
+        .collect();
+    for (row, times) in p.epochs.iter_mut().zip(&p.epoch_runs) {
+        row.3 = median(times);
+    }
+    p.big_gflops = of(&|r| r.big_gflops);
+    p.big_gflops_2 = of(&|r| r.big_gflops_2);
+    p.wake_seconds = of(&|r| r.wake_seconds);
+    p.mc_one_pass = of(&|r| r.mc_one_pass);
+    p
+}
+
+/// One run of every measurement.
+fn measure(args: &Args) -> Performance {
     let repeats = if args.quick { 5 } else { 31 };
     let mut perf = Performance {
         cpu: cpu_name(),
@@ -209,19 +296,7 @@ fn main() -> Result<()> {
             perf.mc.push((t, median(&looped), median(&batched)));
         }
     });
-
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    let peers_path = args.out.join("peers.json");
-    if let Ok(text) = std::fs::read_to_string(&peers_path) {
-        let value = serde_json::from_str(&text)
-            .with_context(|| format!("reading {}", peers_path.display()))?;
-        perf.peers = Some(value);
-    }
-    write_json(&args.out.join("performance.json"), &perf)?;
-    write_atomic(&args.out.join("tables.md"), tables(&perf).as_bytes())?;
-    println!("{}", tables(&perf));
-    Ok(())
+    perf
 }
 
 /// The appendix's tables, in markdown.
@@ -337,14 +412,23 @@ fn tables(p: &Performance) -> String {
         ]);
     }
     let mut t = Table::new(headers);
-    for chunk in p.epochs.chunks(2) {
+    // The median, and with several runs the slowest and fastest run.
+    let cell = |i: usize| match p.epoch_runs.get(i) {
+        Some(times) if times.len() > 1 => {
+            let lo = times.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = times.iter().copied().fold(0.0, f64::max);
+            format!("{:.3} ({lo:.3}–{hi:.3})", p.epochs[i].3)
+        }
+        _ => format!("{:.3}", p.epochs[i].3),
+    };
+    for (j, chunk) in p.epochs.chunks(2).enumerate() {
         let (name, batch, _, s1) = &chunk[0];
         let s2 = chunk[1].3;
         let mut row = vec![
             name.clone(),
             batch.to_string(),
-            format!("{s1:.3}"),
-            format!("{s2:.3}"),
+            cell(2 * j),
+            cell(2 * j + 1),
             format!("{:.2}×", s1 / s2),
             format!("{:.3}", epoch_flops(name) / (p.big_gflops * 1e9)),
         ];
@@ -361,7 +445,15 @@ fn tables(p: &Performance) -> String {
         t.row(row);
     }
     out += "One training epoch (60,000 rows, SGD; medians of 5 interleaved epochs after one \
-            warm-up):\n\n";
+            warm-up";
+    if let Some(times) = p.epoch_runs.first().filter(|t| t.len() > 1) {
+        out += &format!(
+            "; the median of {} separate runs of the bench, with the slowest and fastest run in \
+             brackets",
+            times.len()
+        );
+    }
+    out += "):\n\n";
     out += &t.to_markdown();
     out += "\n";
 
