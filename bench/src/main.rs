@@ -362,23 +362,47 @@ fn tables(p: &Performance) -> String {
         p.wake_seconds * 1e6
     );
 
+    // The fastest peer (1 thread) at one activation, forward or backward: (rate, which).
+    let fastest = |name: &str, backward: bool| -> Option<(f64, &str)> {
+        let v = peer1?;
+        let candidates = [
+            ("NumPy", &v["elementwise"][name], false),
+            ("PyTorch", &v["pytorch_elementwise"]["forward"][name], false),
+            ("PyTorch", &v["pytorch_elementwise"]["backward"][name], true),
+            ("Keras", &v["keras_elementwise"]["forward"][name], false),
+        ];
+        candidates
+            .into_iter()
+            .filter(|c| c.2 == backward)
+            .filter_map(|(who, x, _)| x.as_f64().map(|g| (g, who)))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+    };
     let mut t = Table::new([
         "activation",
         "forward, Gelem/s",
         "backward, Gelem/s",
         "backward / forward time",
-        "NumPy forward, Gelem/s",
+        "fastest peer forward, Gelem/s",
+        "ours / peer, forward",
+        "fastest peer backward, Gelem/s",
+        "ours / peer, backward",
     ]);
+    let vs = |ours: f64, peer: Option<(f64, &str)>| match peer {
+        Some((g, who)) => (format!("{g:.2} ({who})"), format!("{:.2}", ours / g)),
+        None => ("–".to_string(), "–".to_string()),
+    };
     for (name, f, b) in &p.activations {
-        let numpy = peer1
-            .and_then(|v| v["elementwise"][name.as_str()].as_f64())
-            .map_or("–".to_string(), |g| format!("{g:.2}"));
+        let (pf, rf) = vs(*f, fastest(name, false));
+        let (pb, rb) = vs(*b, fastest(name, true));
         t.row([
             name.clone(),
             format!("{f:.2}"),
             format!("{b:.2}"),
             format!("{:.2}", f / b),
-            numpy,
+            pf,
+            rf,
+            pb,
+            rb,
         ]);
     }
     out += "Elementwise passes over 10⁷ `f32` on 1 thread (medians):\n\n";
@@ -393,9 +417,15 @@ fn tables(p: &Performance) -> String {
         let first = sizes[0] * sizes[1];
         2.0 * 60_000.0 * (3 * macs - first) as f64
     };
-    let torch =
-        |threads: &str, key: &str| peer(threads).and_then(|v| v["pytorch_epochs"][key].as_f64());
-    let has_torch = torch("1", "784-300-100-10, batch 128").is_some();
+    // The fastest peer's epoch (PyTorch or Keras) at one thread count: (seconds, which).
+    let fastest_epoch = |threads: &str, key: &str| -> Option<(f64, &str)> {
+        let v = peer(threads)?;
+        [("PyTorch", "pytorch_epochs"), ("Keras", "keras_epochs")]
+            .into_iter()
+            .filter_map(|(who, part)| v[part][key].as_f64().map(|s| (s, who)))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+    };
+    let has_torch = fastest_epoch("1", "784-300-100-10, batch 128").is_some();
     let mut headers = vec![
         "net",
         "batch",
@@ -406,9 +436,10 @@ fn tables(p: &Performance) -> String {
     ];
     if has_torch {
         headers.extend([
-            "PyTorch, 1 thread, s",
-            "PyTorch, 2 threads, s",
-            "PyTorch / ours, 1 thread",
+            "fastest peer, 1 thread, s",
+            "peer / ours, 1 thread",
+            "fastest peer, 2 threads, s",
+            "peer / ours, 2 threads",
         ]);
     }
     let mut t = Table::new(headers);
@@ -434,13 +465,14 @@ fn tables(p: &Performance) -> String {
         ];
         if has_torch {
             let key = format!("{name}, batch {batch}");
-            let (t1, t2) = (torch("1", &key), torch("2", &key));
-            let fmt = |t: Option<f64>| t.map_or("–".to_string(), |t| format!("{t:.3}"));
-            row.extend([
-                fmt(t1),
-                fmt(t2),
-                t1.map_or("–".into(), |t| format!("{:.2}×", t / s1)),
-            ]);
+            for (threads, ours) in [("1", *s1), ("2", s2)] {
+                match fastest_epoch(threads, &key) {
+                    Some((t, who)) => {
+                        row.extend([format!("{t:.3} ({who})"), format!("{:.2}×", t / ours)])
+                    }
+                    None => row.extend(["–".to_string(), "–".to_string()]),
+                }
+            }
         }
         t.row(row);
     }
