@@ -4,7 +4,8 @@
 //!   naming the function that draws it: `x_svg` draws `x.svg` (or, for a family of figures such
 //!   as `sweep_relu.svg` and `sweep_tanh.svg`, each `x_*.svg`).
 //! - A listing that includes code is preceded by a line
-//!   `<span class="filename">Filename: [`path`](code/path.txt)</span>` naming each file it lists.
+//!   `<span class="filename">Filename: [`path`](code/path.txt)</span>` naming each file it lists
+//!   (before the `<details>` that folds it, for a listing longer than about 25 lines).
 //!
 //! Links under `code/` point at copies of the repository's files that `cargo xtask render`
 //! puts into the rendered book (as `.txt`, so that a browser shows them as text).
@@ -75,7 +76,11 @@ pub fn problems(text: &str, n: u32, root: &Path) -> Vec<String> {
             .filter_map(|l| l.trim().strip_prefix("{{#include ../../"))
             .map(|rest| rest.split([':', '}']).next().unwrap_or(rest))
             .collect();
-        let before = lines[..i].iter().rev().find(|l| !l.trim().is_empty());
+        // The file's name comes before the listing, outside a `<details>` that folds it.
+        let before = lines[..i].iter().rev().find(|l| {
+            let l = l.trim();
+            !l.is_empty() && l != "<details>" && !l.starts_with("<summary>")
+        });
         for file in files {
             let named = before.is_some_and(|b| {
                 b.starts_with("<span class=\"filename\">") && b.contains(&code_link(file))
@@ -160,6 +165,12 @@ mod tests {
         assert_eq!(problems(&named, 1, root), Vec::<String>::new());
         let other = named.replace("train.rs:fit", "data.rs:load");
         assert_eq!(problems(&other, 1, root).len(), 1, "names another file");
+        // Folded in a `<details>`, the name stays before it.
+        let folded = named.replace(
+            "```rust",
+            "<details>\n<summary>The code: <code>fit</code></summary>\n\n```rust",
+        );
+        assert_eq!(problems(&folded, 1, root), Vec::<String>::new());
         assert_eq!(
             source_of(root, "code/lab/src/train.rs.txt"),
             Some(root.join("lab/src/train.rs"))
