@@ -396,44 +396,39 @@ fn mc_quality_table(r: &Report, dir: &Path) -> Result<()> {
         "AUROC of mutual information",
     ])
     .numeric_columns(&[1, 2, 3, 4, 5, 6]);
-    let (acc, acc_ws) = mc_stats(r, |q| 100.0 * q.accuracy);
-    let (nll, nll_ws) = mc_stats(r, |q| q.nll);
-    let (ece, ece_ws) = mc_stats(r, |q| q.ece);
+    let (acc, _) = mc_stats(r, |q| 100.0 * q.accuracy);
+    let (nll, _) = mc_stats(r, |q| q.nll);
+    let (ece, _) = mc_stats(r, |q| q.ece);
     let (au, _) = mc_stats(r, |q| q.auroc_std);
-    let (ae, ae_ws) = mc_stats(r, |q| q.auroc_entropy);
+    let (ae, _) = mc_stats(r, |q| q.auroc_entropy);
     let (ami, _) = mc_stats(r, |q| q.auroc_mi);
-    t.row([
-        "weight scaling (dropout off)".to_string(),
-        fmt_mean_std(acc_ws.0, acc_ws.1, 2),
-        fmt_mean_std(nll_ws.0, nll_ws.1, 4),
-        fmt_mean_std(ece_ws.0, ece_ws.1, 4),
-        "—".into(),
-        fmt_mean_std(ae_ws.0, ae_ws.1, 3),
-        "—".into(),
-    ]);
-    let ts = |f: fn(&crate::mc::Quality) -> f64| -> (f64, f64) {
-        let xs: Vec<f64> = r.mc.iter().map(|e| f(&e.temperature_scaled)).collect();
-        (mean(&xs), std(&xs))
+    // The two single-pass rows: mean ± std over seeds of one prediction per net.
+    let single = |label: String, pick: fn(&crate::mc::McEval) -> &crate::mc::Quality| {
+        let stat = |f: fn(&crate::mc::Quality) -> f64, decimals| {
+            let xs: Vec<f64> = r.mc.iter().map(|e| f(pick(e))).collect();
+            fmt_mean_std(mean(&xs), std(&xs), decimals)
+        };
+        [
+            label,
+            stat(|q| 100.0 * q.accuracy, 2),
+            stat(|q| q.nll, 4),
+            stat(|q| q.ece, 4),
+            "—".into(),
+            stat(|q| q.auroc_entropy, 3),
+            "—".into(),
+        ]
     };
+    t.row(single("weight scaling (dropout off)".into(), |e| {
+        &e.weight_scaled
+    }));
     let taus: Vec<f64> = r.mc.iter().map(|e| e.temperature).collect();
-    let (a, n, e, h) = (
-        ts(|q| 100.0 * q.accuracy),
-        ts(|q| q.nll),
-        ts(|q| q.ece),
-        ts(|q| q.auroc_entropy),
-    );
-    t.row([
+    t.row(single(
         format!(
             "weight scaling, temperature-scaled (τ = {})",
             fmt_mean_std(mean(&taus), std(&taus), 2)
         ),
-        fmt_mean_std(a.0, a.1, 2),
-        fmt_mean_std(n.0, n.1, 4),
-        fmt_mean_std(e.0, e.1, 4),
-        "—".into(),
-        fmt_mean_std(h.0, h.1, 3),
-        "—".into(),
-    ]);
+        |e| &e.temperature_scaled,
+    ));
     let or_dash = |x: (usize, f64, f64)| {
         if x.1.is_nan() {
             "—".to_string()
