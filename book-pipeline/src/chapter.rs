@@ -17,6 +17,7 @@ use crate::claim::{Claim, Scale, verdict_markdown};
 use crate::fingerprint::fingerprint;
 use crate::progress::Progress;
 use crate::report::{write_atomic, write_json};
+use crate::settings::{self, Setting, configure};
 
 /// What a chapter crate provides. See `chapters/chapter-1` for an example.
 pub trait Chapter {
@@ -27,7 +28,8 @@ pub trait Chapter {
     /// `env!("CARGO_MANIFEST_DIR")` of the chapter crate: its sources are fingerprinted.
     const SOURCE_DIR: &'static str;
 
-    type Config: Clone + Serialize + Send + Sync;
+    /// Serialisable both ways: `--set key=value` edits it as JSON (see [`settings`](crate::settings)).
+    type Config: Clone + Serialize + DeserializeOwned + Send + Sync;
     /// Read back from `report.json` by the test of the committed Verdict.
     type Report: Serialize + DeserializeOwned + Send;
 
@@ -114,8 +116,17 @@ struct Args {
     /// Base seed of every random draw (the book uses the default).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
-    /// Where to write the artifacts [default: book/src/generated/<chapter>, or
-    /// target/quick/<chapter> with --quick].
+    /// Change one field of the configuration, e.g. `--set quality.width=256 --set seeds=5`
+    /// (repeatable; dotted keys into the chapter's Config; lists as 0.5,0.9; --print-config
+    /// lists every key with its value).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    settings: Vec<Setting>,
+    /// Print the configuration that would run, one `key = value` per line, and stop.
+    #[arg(long)]
+    print_config: bool,
+    /// Where to write the artifacts [default: book/src/generated/<chapter> for the book's
+    /// configuration; target/runs/<chapter> after --seed or --set; target/quick/<chapter> with
+    /// --quick].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Number of worker threads [default: all cores].
@@ -146,21 +157,34 @@ fn run_cli<C: Chapter>(args: &Args) -> Result<()> {
             .build_global()
             .context("cannot start the thread pool")?;
     }
-    let out = match &args.out {
-        Some(dir) => dir.clone(),
-        None if args.quick => crate::workspace_root().join("target/quick").join(C::NAME),
-        None => generated_dir(C::NAME),
-    };
-    check_writable(&out)?;
     let mut cfg = if args.quick { C::quick() } else { C::full() };
     if let Some(seed) = args.seed {
         cfg = C::with_seed(cfg, seed);
     }
+    cfg = configure(&cfg, &args.settings)?;
+    if args.print_config {
+        print!("{}", settings::print_lines(&cfg)?);
+        return Ok(());
+    }
+    let changes = configuration_changes::<C>(&cfg, args.quick)?;
+    // Only the book's own configuration writes into the book, unless --out says otherwise.
+    let out = match &args.out {
+        Some(dir) => dir.clone(),
+        None if args.quick => crate::workspace_root().join("target/quick").join(C::NAME),
+        None if !changes.is_empty() => crate::workspace_root().join("target/runs").join(C::NAME),
+        None => generated_dir(C::NAME),
+    };
+    check_writable(&out)?;
     eprintln!(
-        "{}: {} ({} run)",
+        "{}: {} ({} run{})",
         C::NAME,
         C::TITLE,
-        if args.quick { "quick" } else { "full" }
+        if args.quick { "quick" } else { "full" },
+        if changes.is_empty() {
+            String::new()
+        } else {
+            format!(" with {}", changes.join(" "))
+        }
     );
     let start = Instant::now();
     let report = C::run(&cfg, &Progress::stderr())?;
@@ -196,9 +220,10 @@ pub fn write_all<C: Chapter>(
     C::write_artifacts(report, out)?;
     let scale = scale_of(quick);
     let claims = C::claims(report, scale);
+    let changes = configuration_changes::<C>(cfg, quick)?;
     write_atomic(
         &out.join("verdict.md"),
-        verdict_markdown(&claims, scale).as_bytes(),
+        verdict_page::<C>(&changes, quick, &claims, scale).as_bytes(),
     )?;
     let envelope = Envelope {
         chapter: C::NAME,
@@ -214,6 +239,48 @@ pub fn write_all<C: Chapter>(
         },
     };
     write_json(&out.join("report.json"), &envelope)
+}
+
+/// What differs from `Config::full()` (or `Config::quick()`), as `key=value` settings.
+fn configuration_changes<C: Chapter>(cfg: &C::Config, quick: bool) -> Result<Vec<String>> {
+    let base = if quick { C::quick() } else { C::full() };
+    Ok(settings::differences(
+        &settings::to_json(cfg)?,
+        &settings::to_json(&base)?,
+    ))
+}
+
+/// `verdict.md`: one line saying which configuration ran, then the Verdict table.
+fn verdict_page<C: Chapter>(
+    changes: &[String],
+    quick: bool,
+    claims: &[Claim],
+    scale: Scale,
+) -> String {
+    let base = if quick {
+        "Config::quick()"
+    } else {
+        "Config::full()"
+    };
+    let source = format!("chapters/{}/src/lib.rs", C::NAME);
+    let line = match (quick, changes.is_empty()) {
+        (false, true) => format!("Run with the book's configuration, `{base}` in `{source}`."),
+        (true, true) => {
+            format!("Run with the quick configuration, `{base}` in `{source}` (not the book's).")
+        }
+        _ => format!(
+            "Run with `{base}` in `{source}` and `{}` (not the book's configuration).",
+            changes
+                .iter()
+                .map(|c| format!("--set {c}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    };
+    format!(
+        "*{line} Every value is in `report.json`.*\n\n{}",
+        verdict_markdown(claims, scale)
+    )
 }
 
 fn scale_of(quick: bool) -> Scale {
@@ -321,10 +388,14 @@ pub fn check_committed_verdict<C: Chapter>() -> Result<()> {
             }
         }
     }
-    // The page shows verdict.md: it must be the table of these same claims.
+    // The page shows verdict.md: it must be the table of these same claims, under the line
+    // naming the configuration the committed report says ran.
     let page = generated_dir(C::NAME).join("verdict.md");
+    let config: C::Config = serde_json::from_value(file.config.clone())
+        .with_context(|| format!("{}: its config does not read back", path.display()))?;
+    let changes = configuration_changes::<C>(&config, false)?;
     match std::fs::read_to_string(&page) {
-        Ok(text) if text == verdict_markdown(&claims, Scale::Full) => {}
+        Ok(text) if text == verdict_page::<C>(&changes, false, &claims, Scale::Full) => {}
         Ok(_) => problems.push(format!(
             "{} is not the table of these claims",
             page.display()
@@ -393,7 +464,7 @@ mod tests {
     /// every chapter binary shares (their `main` is one call to [`main`]).
     struct Toy;
 
-    #[derive(Clone, Serialize)]
+    #[derive(Clone, Serialize, Deserialize)]
     struct ToyConfig {
         seed: u64,
         fail: bool,
@@ -479,6 +550,86 @@ mod tests {
         ])
         .unwrap();
         assert!(ok.quick && ok.seed == Some(7) && ok.threads == Some(1));
+    }
+
+    #[test]
+    fn set_changes_the_configuration_and_refuses_typos_before_any_work() {
+        let out = temp("set");
+        let dir = out.to_str().unwrap();
+        let a = args(&["--set", "seed=4", "--set", "fail=false", "--out", dir]).unwrap();
+        run_cli::<Toy>(&a).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
+                .unwrap();
+        assert_eq!(v["config"]["seed"], 4);
+        // The page names the configuration that ran.
+        let page = std::fs::read_to_string(out.join("verdict.md")).unwrap();
+        assert!(
+            page.starts_with(
+                "*Run with `Config::full()` in `chapters/toy/src/lib.rs` and `--set seed=4`"
+            ),
+            "{page}"
+        );
+        std::fs::remove_dir_all(&out).unwrap();
+
+        // A typo and a wrong type: one line each, and nothing created.
+        for (arg, expect) in [
+            (
+                "sed=4",
+                "unknown key `sed` (did you mean `seed`?); the keys are: seed, fail",
+            ),
+            (
+                "fail=maybe",
+                "--set fail=maybe: this field is true or false",
+            ),
+        ] {
+            let a = args(&["--set", arg, "--out", dir]).unwrap();
+            let msg = format!("{:#}", run_cli::<Toy>(&a).unwrap_err());
+            assert!(msg.contains(expect) && !msg.contains('\n'), "{msg}");
+            assert!(!out.exists(), "{arg}: the output folder was created");
+        }
+        assert!(args(&["--set", "seed"]).is_err());
+    }
+
+    #[test]
+    fn print_config_prints_settings_and_runs_nothing() {
+        let out = temp("print");
+        let a = args(&[
+            "--print-config",
+            "--set",
+            "seed=9",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        run_cli::<Toy>(&a.unwrap()).unwrap();
+        assert!(!out.exists());
+        assert_eq!(
+            settings::print_lines(
+                &configure(&Toy::full(), &settings::parse_all(&["seed=9"]).unwrap()).unwrap()
+            )
+            .unwrap(),
+            "seed = 9\nfail = false\n"
+        );
+    }
+
+    #[test]
+    fn only_the_books_configuration_writes_into_the_book_by_default() {
+        let book = Toy::full();
+        assert!(
+            configuration_changes::<Toy>(&book, false)
+                .unwrap()
+                .is_empty()
+        );
+        let other = configure(&book, &settings::parse_all(&["seed=2"]).unwrap()).unwrap();
+        assert_eq!(
+            configuration_changes::<Toy>(&other, false).unwrap(),
+            ["seed=2"]
+        );
+        let page = verdict_page::<Toy>(&[], false, &[], Scale::Full);
+        assert!(
+            page.starts_with("*Run with the book's configuration, `Config::full()`"),
+            "{page}"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - [`report`]: tables, number formats and atomic writes;
 //! - [`json`]: reading a report back from its `report.json`;
 //! - [`progress`]: progress bars on long runs (hidden when not a terminal).
+//! - [`settings`]: `--set key=value` on a chapter's configuration.
 //!
 //! It depends on `lab` (the numerics) and nothing depends back on it but the chapters, `xtask`
 //! and the test kit.
@@ -22,5 +23,6 @@ pub mod json;
 pub mod plot;
 pub mod progress;
 pub mod report;
+pub mod settings;
 
 pub use lab::workspace_root;

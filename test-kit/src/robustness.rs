@@ -47,8 +47,9 @@ fn assert_failed_with(out: &Output, code: i32, needles: &[&str]) -> String {
     line.to_string()
 }
 
-/// `--bogus`, `--seed abc`, `--seed` without a value, `--threads 0`: refused before any work,
-/// with clap's usage error (exit 2) or one `error:` line (exit 1).
+/// `--bogus`, `--seed abc`, `--seed` without a value, `--threads 0`, `--set` with a misspelt
+/// key, a value of the wrong type or no `=`: refused before any work (nothing written), with
+/// clap's usage error (exit 2) or one `error:` line (exit 1).
 pub fn assert_bad_arguments_are_refused(bin: &Path) {
     let out = run(bin, &["--bogus"], None);
     assert_failed_with(&out, 2, &["unexpected argument '--bogus'"]);
@@ -58,6 +59,20 @@ pub fn assert_bad_arguments_are_refused(bin: &Path) {
     assert_failed_with(&out, 2, &["--seed"]);
     let out = run(bin, &["--threads", "0", "--quick"], None);
     assert_failed_with(&out, 1, &["error:", "--threads must be at least 1"]);
+
+    let out_dir = temp_dir("bad-settings").join("out");
+    let out_arg = out_dir.to_str().unwrap();
+    let out = run(bin, &["--set", "figurs=3", "--out", out_arg], None);
+    assert_failed_with(
+        &out,
+        1,
+        &["error:", "unknown key `figurs`", "did you mean `figures`?", "seed, figures"],
+    );
+    let out = run(bin, &["--set", "figures=many", "--out", out_arg], None);
+    assert_failed_with(&out, 1, &["error:", "--set figures=many", "whole number"]);
+    let out = run(bin, &["--set", "figures", "--out", out_arg], None);
+    assert_failed_with(&out, 2, &["is not key=value"]);
+    assert!(!out_dir.exists(), "a refused run created {}", out_dir.display());
 }
 
 /// A data folder that is missing, or holds a truncated or a corrupted file: one `error:` line

@@ -169,8 +169,8 @@ fn quality_curves_svg(r: &Report, dir: &Path) -> Result<()> {
         Figure::new(
             format!(
                 "Validation accuracy of a {}×{} MLP on Fashion-MNIST (mean of {} seeds)",
-                q.net.depth(),
-                q.net.width(),
+                q.net.depth,
+                q.width,
                 q.protocol.seeds
             ),
             "Learning curves of validation accuracy against epoch, one line per hidden activation.",
@@ -251,7 +251,7 @@ fn quality_table(r: &Report, dir: &Path) -> Result<()> {
             })
             .collect();
         t.row([
-            format!("{} × {}", run.depth, q.net.width()),
+            format!("{} × {}", run.depth, q.width),
             run.hidden.name(),
             run.hidden.init_name(),
             run.n_params.to_string(),

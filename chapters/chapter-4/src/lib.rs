@@ -34,7 +34,7 @@ use cost::{KernelCost, kernel_costs, relative_cost, relative_cost_in_cache};
 use dying::{DyingConfig, DyingRun, dying};
 use gallery::gallery;
 use outputs::{OutputConfig, Outputs, outputs};
-use quality::{QualityConfig, QualityRun, quality};
+use quality::{QualityConfig, QualityRun, Stack, quality};
 use selu::{SeluConfig, SeluRun, selu_sweep};
 
 /// The chapter, as the book pipeline sees it.
@@ -69,8 +69,19 @@ impl Config {
             quality: QualityConfig {
                 train_samples: 20_000,
                 validation_samples: 5_000,
-                net: Recipe::deep(8, 128, SgdConfig::momentum(0.01, 0.9), 6, 128),
-                deeper: Recipe::deep(24, 128, SgdConfig::momentum(0.01, 0.9), 6, 128),
+                width: 128,
+                net: Stack {
+                    depth: 8,
+                    sgd: SgdConfig::momentum(0.01, 0.9),
+                    epochs: 6,
+                    batch: 128,
+                },
+                deeper: Stack {
+                    depth: 24,
+                    sgd: SgdConfig::momentum(0.01, 0.9),
+                    epochs: 6,
+                    batch: 128,
+                },
                 protocol: Protocol {
                     lr_grid: vec![0.003, 0.01, 0.03, 0.1],
                     tune_epochs: 1,
@@ -116,11 +127,12 @@ impl Config {
             quality: QualityConfig {
                 train_samples: 1_000,
                 validation_samples: 500,
-                net: Recipe {
+                width: full.quality.width,
+                net: Stack {
                     epochs: 3,
                     ..full.quality.net
                 },
-                deeper: Recipe {
+                deeper: Stack {
                     epochs: 1,
                     ..full.quality.deeper
                 },
@@ -460,7 +472,7 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
             .literature("better for large models, at a computational cost", "HOML ch. 11, answer 4"),
         Claim::new(format!(
             "Sigmoid hidden layers learn slowest in the {}×{} net",
-            cfg.quality.net.depth(), cfg.quality.net.width()
+            cfg.quality.net.depth, cfg.quality.width
         ))
         .rule(format!(
             "for every other activation, each at its own rate, (other − sigmoid) validation accuracy averaged over epochs 1–{}, paired by seed: 95% CI above 0",
@@ -499,8 +511,8 @@ pub fn claims(r: &Report, scale: Scale) -> Vec<Claim> {
         .literature("GELU 7.89, ReLU 8.16, ELU 8.41% CIFAR-10 error (median)", "Hendrycks & Gimpel 2016"),
         Claim::new(format!(
             "GELU, Swish and Mish gain on ReLU with depth ({} → {} layers)",
-            cfg.quality.net.depth(),
-            cfg.quality.deeper.depth()
+            cfg.quality.net.depth,
+            cfg.quality.deeper.depth
         ))
         .rule("for each, per seed: (activation − ReLU) final test accuracy on the deeper net minus the same on the shallower, each net at its own rate: 95% CI above 0")
         .measured(

@@ -11,7 +11,7 @@ use lab::rng::{derive_seed, rng_stream};
 use lab::stats::{mean, median, std};
 use lab::train::{History, Model, fit};
 use lab::tune::{LrChoice, Protocol, Score, Trial};
-use lab::{Activation, Init, Mlp, Recipe};
+use lab::{Activation, Init, Mlp, Recipe, SgdConfig};
 
 use crate::nets::GluNet;
 
@@ -22,14 +22,38 @@ pub struct QualityConfig {
     /// rest; the test set is all 10,000.
     pub train_samples: usize,
     pub validation_samples: usize,
-    /// Hidden layers of equal width (the GELU paper's MNIST net is 8 × 128) and their
-    /// training; the protocol replaces the rate in `sgd`.
-    pub net: Recipe,
+    /// Units of every hidden layer of both nets (the GELU paper's MNIST net is 8 × 128).
+    pub width: usize,
+    /// The main net: its depth and training; the protocol replaces the rate in `sgd`.
+    pub net: Stack,
     /// The size axis: a deeper net, for [`deeper_candidates`].
-    pub deeper: Recipe,
+    pub deeper: Stack,
     pub protocol: Protocol,
     /// "Epochs to reach" this validation accuracy are reported.
     pub target_accuracy: f64,
+}
+
+/// A stack of hidden layers of the config's width, and how it trains.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stack {
+    pub depth: usize,
+    pub sgd: SgdConfig,
+    pub epochs: usize,
+    pub batch: usize,
+}
+
+impl QualityConfig {
+    /// The main net's recipe: `net.depth` layers of `width`.
+    pub fn net(&self) -> Recipe {
+        self.recipe(&self.net)
+    }
+    /// The deeper net's recipe.
+    pub fn deeper(&self) -> Recipe {
+        self.recipe(&self.deeper)
+    }
+    fn recipe(&self, s: &Stack) -> Recipe {
+        Recipe::deep(s.depth, self.width, s.sgd, s.epochs, s.batch)
+    }
 }
 
 // ANCHOR: candidates
@@ -312,7 +336,7 @@ pub fn quality(
 ) -> (Vec<QualityRun>, Vec<QualityRun>) {
     let main = quality_on(
         &candidates(),
-        &cfg.net,
+        &cfg.net(),
         cfg,
         splits,
         seed,
@@ -321,7 +345,7 @@ pub fn quality(
     );
     let deeper = quality_on(
         &deeper_candidates(),
-        &cfg.deeper,
+        &cfg.deeper(),
         cfg,
         splits,
         seed,

@@ -15,7 +15,7 @@ use book_pipeline::progress::Progress;
 /// The chapter, as the book pipeline sees it.
 pub struct TestChapter;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
     /// How many figures (each with a table beside it) to write.
