@@ -19,12 +19,13 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use book_pipeline::chapter::CommittedReport;
-use book_pipeline::claim::{Scale, holds_cell};
 use book_pipeline::workspace_root;
 
 mod code_links;
+mod glance;
 mod sources;
+
+use glance::{GLANCE_MARKER, RESULTS_MARKER};
 
 #[derive(Parser)]
 #[command(about = "Run the book's chapters and render the book.")]
@@ -211,8 +212,8 @@ fn render(root: &Path) -> Result<PathBuf> {
     Ok(out.join("index.html"))
 }
 
-/// Replaces `{{#results}}` in the book with one table of every chapter's Verdict, read from the
-/// chapters' `report.json`: the results page is generated, never typed.
+/// Expands `{{#glance …}}` and `{{#results}}` (see [`glance`]): the results page is generated
+/// from the chapters' pages and their `report.json`, never typed.
 struct ResultsAtAGlance {
     root: PathBuf,
 }
@@ -227,47 +228,20 @@ impl mdbook_preprocessor::Preprocessor for ResultsAtAGlance {
         _: &mdbook_preprocessor::PreprocessorContext,
         mut book: mdbook_preprocessor::book::Book,
     ) -> mdbook_preprocessor::errors::Result<mdbook_preprocessor::book::Book> {
-        let table = results_table(&self.root)?;
+        let mut error = None;
         book.for_each_chapter_mut(|ch| {
-            if ch.content.contains(RESULTS_MARKER) {
-                ch.content = ch.content.replace(RESULTS_MARKER, &table);
+            if ch.content.contains(RESULTS_MARKER) || ch.content.contains(GLANCE_MARKER) {
+                match glance::expand(&self.root, &ch.content) {
+                    Ok(text) => ch.content = text,
+                    Err(e) => error = Some(e),
+                }
             }
         });
-        Ok(book)
-    }
-}
-
-const RESULTS_MARKER: &str = "{{#results}}";
-
-/// The Verdict rows of every chapter that has a report, one table, linked to each chapter.
-fn results_table(root: &Path) -> Result<String> {
-    let mut out = String::from("| Chapter | Claim | Measured here | Holds? |\n|---|---|---|---|\n");
-    for name in all_chapters(root)? {
-        let path = root
-            .join("book/src/generated")
-            .join(&name)
-            .join("report.json");
-        if !path.exists() {
-            continue;
-        }
-        let report = CommittedReport::read(&path)?;
-        let n = name.trim_start_matches("chapter-");
-        for (i, c) in report.claims.iter().enumerate() {
-            let cell = |s: &str| s.replace('|', "\\|");
-            let chapter = if i == 0 {
-                format!("[{n}. {}]({name}.md#verdict)", report.title)
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "| {chapter} | {} | {} | {} |\n",
-                cell(&c.claim),
-                cell(&c.measured),
-                holds_cell(c, Scale::Full)
-            ));
+        match error {
+            Some(e) => Err(e.context("cannot build Results at a glance")),
+            None => Ok(book),
         }
     }
-    Ok(out)
 }
 
 /// Print mdBook's log on stderr and count its warnings and errors.
@@ -322,7 +296,12 @@ fn check_book(dir: &Path) -> Result<Vec<String>> {
 
 fn html_problems(html: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    for marker in ["{{#include", "{{#rustdoc_include", RESULTS_MARKER] {
+    for marker in [
+        "{{#include",
+        "{{#rustdoc_include",
+        RESULTS_MARKER,
+        GLANCE_MARKER,
+    ] {
         if html.contains(marker) {
             problems.push(format!("an unexpanded `{marker}` (a broken include)"));
         }
@@ -422,15 +401,16 @@ mod tests {
         std::fs::create_dir_all(&generated).unwrap();
         std::fs::write(root.join("chapters/chapter-1/Cargo.toml"), "").unwrap();
         std::fs::write(generated.join("report.json"), "{\"chapter\": \"chap").unwrap();
-        let err = format!("{:#}", results_table(&root).unwrap_err());
+        let err = format!("{:#}", glance::results_table(&root).unwrap_err());
         assert!(err.contains("report.json is not JSON"), "{err}");
         std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
     fn results_table_has_a_row_per_claim() {
-        let table = results_table(&workspace_root()).unwrap();
-        assert!(table.starts_with("| Chapter | Claim |"));
+        let table = glance::results_table(&workspace_root()).unwrap();
+        assert!(table.starts_with("| Chapter | # | Claim |"));
+        assert!(table.contains("<span id=\"chapter-7-claim-1\">1</span>"));
         assert!(table.contains("[1. "), "chapter 1 is linked: {table}");
         // The last column: "✓ yes (5/5 seeds)".
         assert!(
