@@ -66,13 +66,22 @@ pub fn assert_bad_arguments_are_refused(bin: &Path) {
     assert_failed_with(
         &out,
         1,
-        &["error:", "unknown key `figurs`", "did you mean `figures`?", "seed, figures"],
+        &[
+            "error:",
+            "unknown key `figurs`",
+            "did you mean `figures`?",
+            "seed, figures",
+        ],
     );
     let out = run(bin, &["--set", "figures=many", "--out", out_arg], None);
     assert_failed_with(&out, 1, &["error:", "--set figures=many", "whole number"]);
     let out = run(bin, &["--set", "figures", "--out", out_arg], None);
     assert_failed_with(&out, 2, &["is not key=value"]);
-    assert!(!out_dir.exists(), "a refused run created {}", out_dir.display());
+    assert!(
+        !out_dir.exists(),
+        "a refused run created {}",
+        out_dir.display()
+    );
 }
 
 /// A data folder that is missing, or holds a truncated or a corrupted file: one `error:` line

@@ -169,9 +169,7 @@ fn quality_curves_svg(r: &Report, dir: &Path) -> Result<()> {
         Figure::new(
             format!(
                 "Validation accuracy of a {}×{} MLP on Fashion-MNIST (mean of {} seeds)",
-                q.net.depth,
-                q.width,
-                q.protocol.seeds
+                q.net.depth, q.width, q.protocol.seeds
             ),
             "Learning curves of validation accuracy against epoch, one line per hidden activation.",
         )
