@@ -7,6 +7,9 @@
 //!   `<span class="filename">Filename: [`path`](code/path.txt)</span>` naming each file it lists
 //!   (before the `<details>` that folds it, for a listing longer than about 25 lines).
 //!
+//! - No listed line is wider than [`LISTING_WIDTH`] characters, what the page's code column
+//!   shows without scrolling at desktop width (the theme's `head.hbs` sizes it).
+//!
 //! Links under `code/` point at copies of the repository's files that `cargo xtask render`
 //! puts into the rendered book (as `.txt`, so that a browser shows them as text).
 
@@ -22,6 +25,59 @@ pub const CODE_DIR: &str = "code/";
 pub fn source_of(root: &Path, target: &str) -> Option<PathBuf> {
     let rel = target.strip_prefix(CODE_DIR)?.strip_suffix(".txt")?;
     Some(root.join(rel))
+}
+
+/// Characters of code the page's code column shows at desktop width (`head.hbs`: an 800 px
+/// column, code at 13 px: 100 characters of 7.8 px and the block's padding).
+pub const LISTING_WIDTH: usize = 100;
+
+/// The lines a `{{#include path:anchor}}` lists, as mdBook picks them: those between
+/// `ANCHOR: anchor` and `ANCHOR_END: anchor`, without any anchor line; the whole file without
+/// an anchor.
+pub fn listed_lines(source: &str, anchor: Option<&str>) -> Vec<String> {
+    let Some(anchor) = anchor else {
+        return source.lines().map(str::to_string).collect();
+    };
+    let is = |l: &str, tag: &str| {
+        l.split_once(tag)
+            .is_some_and(|(_, name)| name.trim().split_whitespace().next() == Some(anchor))
+    };
+    let mut inside = false;
+    let mut out = Vec::new();
+    for l in source.lines() {
+        if is(l, "ANCHOR_END:") {
+            inside = false;
+        } else if is(l, "ANCHOR:") {
+            inside = true;
+        } else if inside && !l.contains("ANCHOR:") && !l.contains("ANCHOR_END:") {
+            out.push(l.to_string());
+        }
+    }
+    out
+}
+
+/// Listed lines wider than [`LISTING_WIDTH`], named by file, anchor and line.
+fn wide_lines(root: &Path, include: &str) -> Vec<String> {
+    let (path, anchor) = match include.split_once(':') {
+        Some((p, a)) => (p, Some(a)),
+        None => (include, None),
+    };
+    let Ok(source) = std::fs::read_to_string(root.join(path)) else {
+        return Vec::new(); // a missing file is mdBook's error, reported with the render
+    };
+    listed_lines(&source, anchor)
+        .iter()
+        .filter(|l| l.chars().count() > LISTING_WIDTH)
+        .map(|l| {
+            format!(
+                "{path}:{}: a listed line of {} characters (at most {LISTING_WIDTH} fit the \
+                 page's code column): {}…",
+                anchor.unwrap_or("(whole file)"),
+                l.chars().count(),
+                l.trim().chars().take(40).collect::<String>()
+            )
+        })
+        .collect()
 }
 
 /// The link to a repository file's copy in the rendered book.
@@ -70,11 +126,18 @@ pub fn problems(text: &str, n: u32, root: &Path) -> Vec<String> {
         if !line.starts_with("```rust") {
             continue;
         }
-        let files: Vec<&str> = lines[i + 1..]
+        let includes: Vec<&str> = lines[i + 1..]
             .iter()
             .take_while(|l| !l.starts_with("```"))
             .filter_map(|l| l.trim().strip_prefix("{{#include ../../"))
-            .map(|rest| rest.split([':', '}']).next().unwrap_or(rest))
+            .filter_map(|rest| rest.strip_suffix("}}"))
+            .collect();
+        for include in &includes {
+            problems.extend(wide_lines(root, include));
+        }
+        let files: Vec<&str> = includes
+            .iter()
+            .map(|rest| rest.split(':').next().unwrap_or(rest))
             .collect();
         // The file's name comes before the listing, outside a `<details>` that folds it.
         let before = lines[..i].iter().rev().find(|l| {
@@ -152,6 +215,43 @@ mod tests {
             .replace("fans.svg", "nothing.svg")
             .replace("fans_svg", "nothing_svg");
         assert_eq!(problems(&absent, 1, root).len(), 1, "no such function");
+    }
+
+    #[test]
+    fn listed_lines_are_the_anchors_and_none_is_too_wide() {
+        let src =
+            "a\n// ANCHOR: x\nb\n  // ANCHOR: y\nc\n  // ANCHOR_END: y\n// ANCHOR_END: x\nd\n";
+        assert_eq!(listed_lines(src, Some("x")), ["b", "c"]);
+        assert_eq!(listed_lines(src, Some("y")), ["c"]);
+        assert_eq!(listed_lines(src, None).len(), 8);
+        let dir = std::env::temp_dir().join(format!("xtask-wide-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let long = format!(
+            "// ANCHOR: x\n{}\n{}\n// ANCHOR_END: x\n",
+            "é".repeat(100),
+            "a".repeat(101)
+        );
+        std::fs::write(dir.join("f.rs"), long).unwrap();
+        let found = wide_lines(&dir, "f.rs:x");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("f.rs:x: a listed line of 101 characters"),
+            "{found:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        // Every listing of the book fits its code column.
+        let root = book_pipeline::workspace_root();
+        let mut wide = Vec::new();
+        for n in 1..=7 {
+            let page =
+                std::fs::read_to_string(root.join(format!("book/src/chapter-{n}.md"))).unwrap();
+            wide.extend(
+                problems(&page, n, &root)
+                    .into_iter()
+                    .filter(|p| p.contains("characters")),
+            );
+        }
+        assert!(wide.is_empty(), "{}", wide.join("\n"));
     }
 
     #[test]

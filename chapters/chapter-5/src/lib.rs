@@ -40,7 +40,8 @@ pub struct Chapter5;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
-    /// Experiments 1–3: f(w) = ½(w₁² + 0.01 w₂²), w₀ = (1, 1), α = 1 (Goh's κ = 100 valley, started off both axes).
+    /// Experiments 1–3: f(w) = ½(w₁² + 0.01 w₂²), w₀ = (1, 1), α = 1 (Goh's κ = 100
+    /// valley, started off both axes).
     pub problem: Problem,
     pub quad_alpha: f64,
     pub quad_betas: Vec<f64>,
