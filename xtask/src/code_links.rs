@@ -40,7 +40,7 @@ pub fn listed_lines(source: &str, anchor: Option<&str>) -> Vec<String> {
     };
     let is = |l: &str, tag: &str| {
         l.split_once(tag)
-            .is_some_and(|(_, name)| name.trim().split_whitespace().next() == Some(anchor))
+            .is_some_and(|(_, name)| name.split_whitespace().next() == Some(anchor))
     };
     let mut inside = false;
     let mut out = Vec::new();
