@@ -47,8 +47,8 @@ pub fn configure<C: Serialize + DeserializeOwned>(base: &C, settings: &[Setting]
     serde_json::from_value(json).context("the configuration does not read back")
 }
 
-/// `config` as JSON, its fields in their declared order, through its text as `report.json` holds it (so an `f32` 0.01 reads 0.01,
-/// not the `f64` nearest to it).
+/// `config` as JSON, its fields in their declared order, through its text as `report.json`
+/// holds it (so an `f32` 0.01 reads 0.01, not the `f64` nearest to it).
 pub fn to_json<C: Serialize>(config: &C) -> Result<Value> {
     Ok(serde_json::from_str(&serde_json::to_string(config)?)?)
 }
