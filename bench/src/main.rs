@@ -289,9 +289,11 @@ fn measure(args: &Args) -> Performance {
         .into_iter()
         .flat_map(|(name, batch)| threads.iter().map(move |&th| (name, batch, th)))
         .collect();
+    // One data set for all of them, as the peers' scripts have.
+    let data = std::sync::Arc::new(bench::synthetic(rows, 784, 10));
     let mut trainers: Vec<Trainer> = configs
         .iter()
-        .map(|&(name, batch, _)| Trainer::new(&net(name), rows, batch))
+        .map(|&(name, batch, _)| Trainer::on(&net(name), data.clone(), batch))
         .collect();
     let mut secs = vec![Vec::new(); configs.len()];
     for round in 0..=epochs {
