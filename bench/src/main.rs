@@ -157,21 +157,22 @@ fn median_of_runs(runs: &[Performance]) -> Performance {
     for (th, g) in p.step_products_gflops.iter_mut() {
         *g = of(&|r| r.step_products_gflops[th]);
     }
-    for (i, row) in p.products.iter_mut().enumerate() {
-        (row.1, row.2) = (of(&|r| r.products[i].1), of(&|r| r.products[i].2));
+    // Rows of a label and two figures: each figure's median over the runs, row by row.
+    fn pairs<L: Clone>(
+        runs: &[Performance],
+        rows: fn(&Performance) -> &Vec<(L, f64, f64)>,
+    ) -> Vec<(L, f64, f64)> {
+        let of = |i: usize, f: fn(&(L, f64, f64)) -> f64| {
+            median(&runs.iter().map(|r| f(&rows(r)[i])).collect::<Vec<_>>())
+        };
+        (0..rows(&runs[0]).len())
+            .map(|i| (rows(&runs[0])[i].0.clone(), of(i, |r| r.1), of(i, |r| r.2)))
+            .collect()
     }
-    for (i, row) in p.activations.iter_mut().enumerate() {
-        (row.1, row.2) = (of(&|r| r.activations[i].1), of(&|r| r.activations[i].2));
-    }
-    for (i, row) in p.activations_small_pages.iter_mut().enumerate() {
-        (row.1, row.2) = (
-            of(&|r| r.activations_small_pages[i].1),
-            of(&|r| r.activations_small_pages[i].2),
-        );
-    }
-    for (i, row) in p.mc.iter_mut().enumerate() {
-        (row.1, row.2) = (of(&|r| r.mc[i].1), of(&|r| r.mc[i].2));
-    }
+    p.products = pairs(runs, |r| &r.products);
+    p.activations = pairs(runs, |r| &r.activations);
+    p.activations_small_pages = pairs(runs, |r| &r.activations_small_pages);
+    p.mc = pairs(runs, |r| &r.mc);
     p.epoch_runs = (0..p.epochs.len())
         .map(|i| runs.iter().map(|r| r.epochs[i].3).collect())
         .collect();

@@ -59,13 +59,14 @@ fn answer_block(root: &Path, chapter: &str, figure: &str) -> Result<String> {
     ))
 }
 
+fn report_path(root: &Path, chapter: &str) -> std::path::PathBuf {
+    root.join("book/src/generated")
+        .join(chapter)
+        .join("report.json")
+}
+
 fn read_report(root: &Path, chapter: &str) -> Result<CommittedReport> {
-    CommittedReport::read(
-        &root
-            .join("book/src/generated")
-            .join(chapter)
-            .join("report.json"),
-    )
+    CommittedReport::read(&report_path(root, chapter))
 }
 
 /// The paragraph that opens with `**The short answer.**`, without that lead; links to the
@@ -153,14 +154,10 @@ pub fn results_table(root: &Path) -> Result<String> {
     let mut out =
         String::from("| Chapter | # | Claim | Measured here | Holds? |\n|---|---|---|---|---|\n");
     for name in crate::all_chapters(root)? {
-        let path = root
-            .join("book/src/generated")
-            .join(&name)
-            .join("report.json");
-        if !path.exists() {
+        if !report_path(root, &name).exists() {
             continue;
         }
-        let report = CommittedReport::read(&path)?;
+        let report = read_report(root, &name)?;
         let n = name.trim_start_matches("chapter-");
         for (i, c) in report.claims.iter().enumerate() {
             let cell = |s: &str| s.replace('|', "\\|");
