@@ -23,6 +23,18 @@ use book_pipeline::report::{Table, write_atomic, write_json};
 use lab::mc_dropout::{mc_loop, mc_shared_first};
 use lab::stats::median;
 
+/// The allocator of this binary and of every chapter's. A training step allocates and frees
+/// short-lived arrays (a shard's 64 × 784 inputs, its activations and gradients, 0.2–1 MB each).
+/// glibc's malloc serves those from fresh `mmap`ed memory, or from its heaps, depending on what
+/// the process freed before (its mmap threshold rises after a large block is freed), and returns
+/// memory to the system and faults it in again step after step: the same epoch ran 1.35× slower
+/// (784-300-100-10, 1 thread) and 1.3× slower (20×100, 2 threads) after this bench's matrix
+/// products than in a fresh process, with five times the page faults. mimalloc keeps freed
+/// memory in per-thread free lists for reuse, and the epochs take the same time whatever ran
+/// first.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(about = "Time the book's kernels and write the performance appendix's tables")]
 struct Args {
