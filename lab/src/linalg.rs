@@ -332,7 +332,11 @@ fn micro_kernel(kc: usize, a: &[f32], b: &[f32], mut c: ArrayViewMut2<f32>, over
     for (mut c_row, acc_row) in c.rows_mut().into_iter().zip(&acc) {
         let c_row = c_row.as_slice_mut().expect("rows of C are contiguous");
         if overwrite {
-            c_row.copy_from_slice(&acc_row[..c_row.len()]);
+            match <&mut [f32; NR]>::try_from(&mut *c_row) {
+                // A full row: vector moves (a slice of variable length would call memcpy).
+                Ok(c_row) => *c_row = *acc_row,
+                Err(_) => c_row.copy_from_slice(&acc_row[..c_row.len()]),
+            }
         } else {
             for (c, t) in c_row.iter_mut().zip(acc_row) {
                 *c += t;

@@ -20,7 +20,7 @@ use crate::data::Dataset;
 use crate::layer::{Dense, DenseGrads, Mlp, MlpCache, MlpSpec};
 use crate::loss::{binary_cross_entropy, softmax, softmax_cross_entropy};
 use crate::metrics::accuracy;
-use crate::optim::{Sgd, SgdConfig};
+use crate::optim::{Sgd, SgdConfig, in_chunks};
 use crate::rng::{ChaCha8Rng, derive_seed, rng, rng_stream};
 
 /// A network [`fit`] can train: a training-mode forward and backward pass, an evaluation-mode
@@ -408,7 +408,9 @@ pub fn sharded_step<M: Model>(
         loss += l;
         correct += c;
         for (total, part) in grads.iter_mut().zip(&g) {
-            total.w += &part.w;
+            let t = total.w.as_slice_mut().expect("new arrays are contiguous");
+            let p = part.w.as_slice().expect("new arrays are contiguous");
+            in_chunks(t, p, |t, p| t.iter_mut().zip(p).for_each(|(t, &p)| *t += p));
             total.b += &part.b;
         }
     }
