@@ -21,14 +21,15 @@ use crate::train::Model;
 /// Elements per parallel task of an elementwise update: a 784 × 300 weight matrix is 8 tasks.
 const UPDATE_CHUNK: usize = 1 << 15;
 /// Below this many elements an update runs on the calling thread: splitting 10⁵ elements
-/// (tens of microseconds) costs more than it saves when the other thread has to be woken.
+/// (tens of microseconds) costs more than it saves.
 const UPDATE_PARALLEL_MIN: usize = 1 << 17;
 
-/// `f(w, g)` on matching chunks of [`UPDATE_CHUNK`] elements, which rayon may run on several
-/// threads (each element's arithmetic is the same whichever thread does it, so the bits do not
-/// depend on the number of threads); inline below [`UPDATE_PARALLEL_MIN`] elements.
-pub fn in_chunks(w: &mut [f32], g: &[f32], f: impl Fn(&mut [f32], &[f32]) + Sync) {
-    if w.len() >= UPDATE_PARALLEL_MIN {
+/// `f(w, g)`, with `split` and at least [`UPDATE_PARALLEL_MIN`] elements on matching chunks of
+/// [`UPDATE_CHUNK`] that rayon may run on several threads (each element's arithmetic is the
+/// same whichever thread does it, so the bits do not depend on the number of threads); inline
+/// otherwise.
+pub fn in_chunks(split: bool, w: &mut [f32], g: &[f32], f: impl Fn(&mut [f32], &[f32]) + Sync) {
+    if split && w.len() >= UPDATE_PARALLEL_MIN {
         w.par_chunks_mut(UPDATE_CHUNK)
             .zip(g.par_chunks(UPDATE_CHUNK))
             .for_each(|(w, g)| f(w, g));
@@ -89,8 +90,9 @@ impl Sgd {
         }
     }
 
-    /// Update one tensor (`slot` identifies its velocity). `penalise` is false for biases.
-    pub fn update(&mut self, slot: usize, w: &mut [f32], g: &[f32], penalise: bool) {
+    /// Update one tensor (`slot` identifies its velocity). `penalise` is false for biases;
+    /// `split` lets a large tensor's update run on several threads (see [`Sgd::step`]).
+    pub fn update(&mut self, slot: usize, w: &mut [f32], g: &[f32], penalise: bool, split: bool) {
         let SgdConfig {
             lr,
             momentum,
@@ -108,7 +110,7 @@ impl Sgd {
             g
         };
         if momentum == 0.0 {
-            in_chunks(w, g, |w, g| {
+            in_chunks(split, w, g, |w, g| {
                 w.iter_mut().zip(g).for_each(|(w, &g)| *w -= lr * g)
             });
         } else {
@@ -125,7 +127,7 @@ impl Sgd {
                     *w -= lr * if nesterov { g + momentum * *v } else { *v };
                 }
             };
-            if w.len() >= UPDATE_PARALLEL_MIN {
+            if split && w.len() >= UPDATE_PARALLEL_MIN {
                 w.par_chunks_mut(UPDATE_CHUNK)
                     .zip(v.par_chunks_mut(UPDATE_CHUNK))
                     .zip(g.par_chunks(UPDATE_CHUNK))
@@ -140,12 +142,24 @@ impl Sgd {
     }
 
     /// One step on every dense layer of a model (weights penalised, biases not).
-    pub fn step<M: Model>(&mut self, model: &mut M, grads: &[DenseGrads]) {
+    ///
+    /// With `split`, the updates of large tensors are cut into chunks that run on rayon's
+    /// threads. That pays only while the threads are awake, as right after a step whose shards
+    /// ran in parallel: waking a sleeping thread costs about 80 µs on the book's machine, more
+    /// than the update of a 784 × 300 matrix (split on every step of a batch of 32, which has one
+    /// shard, it made the two-thread epoch 1.2× slower).
+    pub fn step<M: Model>(&mut self, model: &mut M, grads: &[DenseGrads], split: bool) {
         for (l, (layer, g)) in model.dense_layers_mut().into_iter().zip(grads).enumerate() {
             let w = layer.w.as_slice_mut().expect("weights are contiguous");
-            self.update(2 * l, w, g.w.as_slice().expect("contiguous"), true);
+            self.update(2 * l, w, g.w.as_slice().expect("contiguous"), true, split);
             let b = layer.b.as_slice_mut().expect("biases are contiguous");
-            self.update(2 * l + 1, b, g.b.as_slice().expect("contiguous"), false);
+            self.update(
+                2 * l + 1,
+                b,
+                g.b.as_slice().expect("contiguous"),
+                false,
+                split,
+            );
         }
     }
 }
@@ -161,10 +175,10 @@ mod tests {
         let mut opt = Sgd::new(SgdConfig::momentum(0.1, 0.9));
         let mut w = [1.0f32];
         let g = [w[0]];
-        opt.update(0, &mut w, &g, true);
+        opt.update(0, &mut w, &g, true, false);
         assert!((w[0] - 0.9).abs() < 1e-7);
         let g = [w[0]];
-        opt.update(0, &mut w, &g, true);
+        opt.update(0, &mut w, &g, true, false);
         assert!((w[0] - 0.72).abs() < 1e-6);
     }
 
@@ -173,7 +187,7 @@ mod tests {
     fn nesterov_by_hand() {
         let mut opt = Sgd::new(SgdConfig::momentum(0.1, 0.9).with_nesterov());
         let mut w = [1.0f32];
-        opt.update(0, &mut w, &[1.0], true);
+        opt.update(0, &mut w, &[1.0], true, false);
         assert!((w[0] - 0.81).abs() < 1e-6);
     }
 
@@ -181,10 +195,10 @@ mod tests {
     fn penalties_reach_weights_not_biases() {
         let mut opt = Sgd::new(SgdConfig::plain(0.1).with_penalty(Penalty::L1Proximal(1.0)));
         let mut w = [0.05f32, 0.5];
-        opt.update(0, &mut w, &[0.0, 0.0], true);
+        opt.update(0, &mut w, &[0.0, 0.0], true, false);
         assert_eq!(w, [0.0, 0.4]);
         let mut b = [0.05f32];
-        opt.update(1, &mut b, &[0.0], false);
+        opt.update(1, &mut b, &[0.0], false, false);
         assert_eq!(b, [0.05]);
     }
 
@@ -225,8 +239,8 @@ mod tests {
                 let mut opt = Sgd::new(config);
                 let mut w = w0.clone();
                 pool.install(|| {
-                    opt.update(0, &mut w, &g, true);
-                    opt.update(0, &mut w, &g, true);
+                    opt.update(0, &mut w, &g, true, true);
+                    opt.update(0, &mut w, &g, true, true);
                 });
                 let bits = |x: &[f32]| x.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&w), bits(&want), "{config:?} on {threads} thread(s)");
@@ -237,21 +251,22 @@ mod tests {
     /// `in_chunks` reaches every element once, in parallel chunks or inline.
     #[test]
     fn in_chunks_covers_every_element_once() {
-        for n in [
+        let sizes = [
             0,
             1,
             UPDATE_CHUNK,
             UPDATE_PARALLEL_MIN - 1,
             UPDATE_PARALLEL_MIN + 7,
-        ] {
+        ];
+        for (n, split) in sizes.into_iter().flat_map(|n| [(n, false), (n, true)]) {
             let mut t = vec![1.0f32; n];
             let p: Vec<f32> = (0..n).map(|i| i as f32).collect();
-            in_chunks(&mut t, &p, |t, p| {
+            in_chunks(split, &mut t, &p, |t, p| {
                 t.iter_mut().zip(p).for_each(|(t, &p)| *t += p)
             });
             assert!(
                 t.iter().enumerate().all(|(i, &t)| t == 1.0 + i as f32),
-                "n = {n}"
+                "n = {n}, split = {split}"
             );
         }
     }

@@ -410,7 +410,10 @@ pub fn sharded_step<M: Model>(
         for (total, part) in grads.iter_mut().zip(&g) {
             let t = total.w.as_slice_mut().expect("new arrays are contiguous");
             let p = part.w.as_slice().expect("new arrays are contiguous");
-            in_chunks(t, p, |t, p| t.iter_mut().zip(p).for_each(|(t, &p)| *t += p));
+            // The shards ran in parallel, so the pool's threads are awake (see `Sgd::step`).
+            in_chunks(true, t, p, |t, p| {
+                t.iter_mut().zip(p).for_each(|(t, &p)| *t += p)
+            });
             total.b += &part.b;
         }
     }
@@ -534,7 +537,8 @@ pub fn train_epoch<M: Model>(
         correct += batch_correct as f64;
         seen += batch.len();
         observer.on_gradients(step + 1, &grads);
-        opt.step(model, &grads);
+        // Split the update across threads only after a step of several shards.
+        opt.step(model, &grads, batch.len() >= 2 * SHARD_ROWS);
         observer.after_step(step + 1, model);
     }
     e.mean_loss = loss_sum / seen as f64;

@@ -405,7 +405,7 @@ mod tests {
             let mut w32 = [1.0f32, 1.0];
             for _ in 0..50 {
                 let g = [w32[0] * lambda[0] as f32, w32[1] * lambda[1] as f32];
-                opt.update(0, &mut w32, &g, false);
+                opt.update(0, &mut w32, &g, false, false);
                 step(&mut w, &mut v, lambda, 0.5, 0.9, nesterov);
             }
             for i in 0..2 {
