@@ -92,10 +92,9 @@ pub fn assert_divergence_is_recorded<C: Chapter>(
     let report = C::run(cfg, &Progress::hidden()).expect("a run that diverges still reports");
     assert!(diverged(&report), "the divergence is not in the report");
     let dir = crate::robustness::temp_dir(&format!("{}-diverged", C::NAME));
-    write_all::<C>(&report, cfg, &dir, true, 0.0).expect("artifacts of a diverged run");
+    write_all::<C>(&report, cfg, dir.path(), true, 0.0).expect("artifacts of a diverged run");
     let claims = C::claims(&report, Scale::Quick);
     assert!(!claims.is_empty());
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// The tests every chapter has: the quick claims agree with the book under three base seeds, the committed
@@ -153,23 +152,18 @@ macro_rules! chapter_tests {
 
         #[test]
         fn artifacts_are_written() {
-            let dir = std::env::temp_dir().join(format!(
-                "{}-artifacts-{}",
-                <$chapter>::NAME,
-                std::process::id()
-            ));
+            let dir = $crate::robustness::temp_dir(&format!("{}-artifacts", <$chapter>::NAME));
             $crate::book_pipeline::chapter::write_all::<$chapter>(
                 quick_report(),
                 &<$chapter>::quick(),
-                &dir,
+                dir.path(),
                 true,
                 0.0,
             )
             .expect("artifacts");
             for f in ["report.json", "verdict.md"] {
-                assert!(dir.join(f).exists(), "{f} not written");
+                assert!(dir.path().join(f).exists(), "{f} not written");
             }
-            std::fs::remove_dir_all(&dir).ok();
         }
     };
 }

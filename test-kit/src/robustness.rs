@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-/// A fresh, empty folder in the temp dir, unique to this process and `label`.
-pub fn temp_dir(label: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("lab-{label}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+/// A fresh, empty folder in the temp dir (named after `label`), removed with everything in it
+/// when the returned guard is dropped, also when a test fails.
+pub fn temp_dir(label: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("lab-{label}-"))
+        .tempdir()
+        .expect("a temporary folder")
 }
 
 fn run(bin: &Path, args: &[&str], data_dir: Option<&Path>) -> Output {
@@ -60,7 +61,8 @@ pub fn assert_bad_arguments_are_refused(bin: &Path) {
     let out = run(bin, &["--threads", "0", "--quick"], None);
     assert_failed_with(&out, 1, &["error:", "--threads must be at least 1"]);
 
-    let out_dir = temp_dir("bad-settings").join("out");
+    let work = temp_dir("bad-settings");
+    let out_dir = work.path().join("out");
     let out_arg = out_dir.to_str().unwrap();
     let out = run(bin, &["--set", "figurs=3", "--out", out_arg], None);
     assert_failed_with(
@@ -88,7 +90,8 @@ pub fn assert_bad_arguments_are_refused(bin: &Path) {
 /// naming the file and how to restore it, exit 1, and the output folder as it was.
 pub fn assert_data_errors_are_reported(bin: &Path) {
     let real = lab::data::fashion_mnist_dir();
-    let work = temp_dir("data-errors");
+    let tmp = temp_dir("data-errors");
+    let work = tmp.path();
     let out_dir = work.join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
     std::fs::write(out_dir.join("earlier.md"), "from an earlier run\n").unwrap();
@@ -145,7 +148,6 @@ pub fn assert_data_errors_are_reported(bin: &Path) {
         std::fs::read_to_string(out_dir.join("earlier.md")).unwrap(),
         "from an earlier run\n"
     );
-    std::fs::remove_dir_all(&work).ok();
 }
 
 /// An output folder that cannot be created, or is a file: one `error:` line naming it, exit 1,
@@ -162,7 +164,8 @@ pub fn assert_unwritable_output_is_refused(bin: &Path) {
         1,
         &["error:", "/proc/lab-cannot-write-here", "not writable"],
     );
-    let work = temp_dir("unwritable");
+    let tmp = temp_dir("unwritable");
+    let work = tmp.path();
     let file = work.join("a-file");
     std::fs::write(&file, "not a folder").unwrap();
     let out = run(bin, &["--quick", "--out", file.to_str().unwrap()], None);
@@ -172,14 +175,14 @@ pub fn assert_unwritable_output_is_refused(bin: &Path) {
         start.elapsed() < Duration::from_secs(20),
         "refused only after running"
     );
-    std::fs::remove_dir_all(&work).ok();
 }
 
 /// Killed (SIGKILL) as soon as it starts writing artifacts: every file in the output folder is
 /// whole (JSON parses, SVG closes, text ends with a newline), and an earlier file is untouched
 /// unless replaced whole. A second run then cleans up the temporary files the first left.
 pub fn assert_interrupted_writes_leave_whole_files(bin: &Path) {
-    let work = temp_dir("interrupted");
+    let tmp = temp_dir("interrupted");
+    let work = tmp.path();
     let out_dir = work.join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
     std::fs::write(
@@ -254,7 +257,6 @@ pub fn assert_interrupted_writes_leave_whole_files(bin: &Path) {
         .filter(|n| n.contains(".tmp-"))
         .collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
-    std::fs::remove_dir_all(&work).ok();
 }
 
 fn names(dir: &Path) -> Vec<String> {
