@@ -7,9 +7,12 @@
 //! 16 lanes at a time under AVX-512 (see [`crate::activation`], which compiles its loops for
 //! several instruction sets with `multiversion`).
 //!
-//! The formulas use only `+ − × ÷`, comparisons and exponent-bit arithmetic, never a fused
-//! multiply-add, so every instruction set gives the same bits: a figure made here is identical
-//! on another machine.
+//! The formulas use only `+ − × ÷`, comparisons and exponent-bit arithmetic, so every
+//! instruction set gives the same bits: a figure made here is identical on another machine.
+//! (`f32::mul_add`, correctly rounded everywhere, would keep that property, as it does for the
+//! matrix product, but where the CPU has no fused multiply-add it becomes a slow software
+//! routine; writing these polynomials with it made no measurable difference on an AVX-512
+//! machine.)
 //!
 //! Accuracy, checked against `f64` over the whole `f32` range by this module's tests (on a
 //! dense grid plus every power of two, ±0, ±∞, NaN):
