@@ -24,12 +24,17 @@ const UPDATE_CHUNK: usize = 1 << 15;
 /// (tens of microseconds) costs more than it saves.
 const UPDATE_PARALLEL_MIN: usize = 1 << 17;
 
-/// `f(w, g)`, with `split` and at least [`UPDATE_PARALLEL_MIN`] elements on matching chunks of
-/// [`UPDATE_CHUNK`] that rayon may run on several threads (each element's arithmetic is the
-/// same whichever thread does it, so the bits do not depend on the number of threads); inline
-/// otherwise.
+/// Whether an elementwise pass over `len` elements runs in parallel chunks of [`UPDATE_CHUNK`]
+/// (each element's arithmetic is the same whichever thread does it, so the bits do not depend
+/// on the number of threads): only when the caller allows `split` and there is enough work.
+fn in_parallel(split: bool, len: usize) -> bool {
+    split && len >= UPDATE_PARALLEL_MIN
+}
+
+/// `f(w, g)`, on matching chunks of [`UPDATE_CHUNK`] that rayon may run on several threads when
+/// `split` and there are at least [`UPDATE_PARALLEL_MIN`] elements, inline otherwise.
 pub fn in_chunks(split: bool, w: &mut [f32], g: &[f32], f: impl Fn(&mut [f32], &[f32]) + Sync) {
-    if split && w.len() >= UPDATE_PARALLEL_MIN {
+    if in_parallel(split, w.len()) {
         w.par_chunks_mut(UPDATE_CHUNK)
             .zip(g.par_chunks(UPDATE_CHUNK))
             .for_each(|(w, g)| f(w, g));
@@ -127,7 +132,7 @@ impl Sgd {
                     *w -= lr * if nesterov { g + momentum * *v } else { *v };
                 }
             };
-            if split && w.len() >= UPDATE_PARALLEL_MIN {
+            if in_parallel(split, w.len()) {
                 w.par_chunks_mut(UPDATE_CHUNK)
                     .zip(v.par_chunks_mut(UPDATE_CHUNK))
                     .zip(g.par_chunks(UPDATE_CHUNK))

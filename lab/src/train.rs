@@ -364,6 +364,12 @@ pub fn gather_rows(x: ArrayView2<f32>, indices: &[usize]) -> Array2<f32> {
 /// Rows per shard of a mini-batch (see [`sharded_step`]).
 pub const SHARD_ROWS: usize = 64;
 
+/// Whether [`sharded_step`] cuts a batch of `rows` into several shards run in parallel (a
+/// smaller batch is one shard, on the calling thread).
+pub fn shards_in_parallel(rows: usize) -> bool {
+    rows >= 2 * SHARD_ROWS
+}
+
 // ANCHOR: sharded_step
 /// The forward and backward passes of one step on the mini-batch `batch` (indices into
 /// `train`): its mean loss, its number of correct predictions, and the gradients.
@@ -393,7 +399,7 @@ pub fn sharded_step<M: Model>(
         let grads = model.backward(&cache, grad.view());
         (loss * rows.len() as f64, correct, grads)
     };
-    let shards: Vec<_> = if batch.len() >= 2 * SHARD_ROWS {
+    let shards: Vec<_> = if shards_in_parallel(batch.len()) {
         batch
             .par_chunks(SHARD_ROWS)
             .enumerate()
@@ -538,7 +544,7 @@ pub fn train_epoch<M: Model>(
         seen += batch.len();
         observer.on_gradients(step + 1, &grads);
         // Split the update across threads only after a step of several shards.
-        opt.step(model, &grads, batch.len() >= 2 * SHARD_ROWS);
+        opt.step(model, &grads, shards_in_parallel(batch.len()));
         observer.after_step(step + 1, model);
     }
     e.mean_loss = loss_sum / seen as f64;
